@@ -1,0 +1,5 @@
+//! Subcommands: each turns command-line options into a run of the pipeline.
+
+pub mod build;
+pub mod check;
+pub mod serve;

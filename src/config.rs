@@ -1,0 +1,314 @@
+//! The site's settings: `site-config.toml`, read strictly (unknown keys are errors).
+
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::diag::{self, Diagnostic, Diagnostics};
+use crate::text;
+
+pub const CONFIG_FILE: &str = "site-config.toml";
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub title: String,
+    pub base_url: String,
+    #[serde(default = "default_language")]
+    pub language: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    #[serde(default = "default_output_dir")]
+    pub output_dir: String,
+    /// Items per page on taxonomy term pages (a section sets its own).
+    #[serde(default = "default_paginate_by")]
+    pub paginate_by: usize,
+    /// How many items a feed carries.
+    #[serde(default = "default_feed_limit")]
+    pub feed_limit: usize,
+    #[serde(default)]
+    pub taxonomies: Vec<TaxonomyConfig>,
+    /// Where the generated pages live.
+    #[serde(default)]
+    pub paths: Paths,
+    #[serde(default)]
+    pub extra: toml::Table,
+}
+
+/// Site paths of the generated pages (one slug each, no slashes).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Paths {
+    pub archive: String,
+    pub indicators: String,
+    pub entities: String,
+    pub search: String,
+    pub authors: String,
+}
+
+impl Default for Paths {
+    fn default() -> Self {
+        Paths {
+            archive: "luu-tru".into(),
+            indicators: "chi-so".into(),
+            entities: "dia-phuong".into(),
+            search: "tim-kiem".into(),
+            authors: "tac-gia".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaxonomyConfig {
+    pub name: String,
+    /// The heading shown for the taxonomy (`Chủ đề` for `tags`); default: the name.
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub feed: bool,
+    /// Overrides the site's `paginate_by` for this taxonomy's term pages.
+    #[serde(default)]
+    pub paginate_by: Option<usize>,
+}
+
+fn default_language() -> String {
+    "vi".into()
+}
+fn default_theme() -> String {
+    "default".into()
+}
+fn default_output_dir() -> String {
+    "public".into()
+}
+fn default_paginate_by() -> usize {
+    20
+}
+fn default_feed_limit() -> usize {
+    20
+}
+
+/// The settings with the derived values every later stage needs.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub root: PathBuf,
+    pub config: Config,
+    /// `base_url` without its trailing slash: `https://example.gov.vn/portal`.
+    pub base_url: String,
+    /// The path part of `base_url`, with both slashes: `/portal/` or `/`.
+    pub base_path: String,
+    pub theme_dir: PathBuf,
+}
+
+impl Site {
+    /// Root-relative URL of a site path (`tin-tuc/abc/` → `/portal/tin-tuc/abc/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_path, path.trim_start_matches('/'))
+    }
+
+    /// Absolute URL of a site path, for feeds, sitemaps and sharing tags.
+    pub fn absolute(&self, path: &str) -> String {
+        let origin_end = self.base_url.len() - (self.base_path.len() - 1);
+        format!("{}{}", &self.base_url[..origin_end], self.url(path))
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.root.join(CONFIG_FILE)
+    }
+
+    pub fn taxonomy(&self, name: &str) -> Option<&TaxonomyConfig> {
+        self.config.taxonomies.iter().find(|t| t.name == name)
+    }
+}
+
+/// Reads and validates `site-config.toml` below `root`.
+pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<Site, Diagnostics> {
+    let file = root.join(CONFIG_FILE);
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| Diagnostic::file(&file, format!("cannot read the site configuration: {e}")))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut config: Config =
+        toml::from_str(text).map_err(|e| diag::from_toml(&file, text, 1, &e))?;
+    if let Some(url) = base_url_override {
+        config.base_url = url.to_string();
+    }
+    let line_of_key = |key: &str| {
+        text.lines()
+            .position(|l| l.trim_start().starts_with(key))
+            .map(|i| i + 1)
+    };
+    let mut problems: Vec<(&str, String)> = Vec::new();
+    let mut bad = |key: &'static str, msg: String| problems.push((key, msg));
+
+    let (base_url, base_path) = match split_base_url(&config.base_url) {
+        Ok(v) => v,
+        Err(msg) => {
+            bad("base_url", msg);
+            (String::new(), "/".into())
+        }
+    };
+    if config.title.trim().is_empty() {
+        bad("title", "`title` must not be empty".into());
+    }
+    if !is_safe_relative(&config.output_dir) {
+        bad(
+            "output_dir",
+            format!(
+                "`output_dir` must be a folder inside the site (a relative path without `..`), got {:?}",
+                config.output_dir
+            ),
+        );
+    }
+    if !text::is_slug(&config.theme) {
+        bad(
+            "theme",
+            format!(
+                "`theme` must be the name of a folder in themes/, got {:?}",
+                config.theme
+            ),
+        );
+    }
+    if config.paginate_by == 0 {
+        bad("paginate_by", "`paginate_by` must be at least 1".into());
+    }
+    let p = &config.paths;
+    for (key, v) in [
+        ("archive", &p.archive),
+        ("indicators", &p.indicators),
+        ("entities", &p.entities),
+        ("search", &p.search),
+        ("authors", &p.authors),
+    ] {
+        if !text::is_slug(v) {
+            bad(
+                key,
+                format!("[paths] {key} must be a slug like \"luu-tru\", got {v:?}"),
+            );
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for t in &config.taxonomies {
+        if !text::is_slug(&t.name) {
+            bad(
+                "name",
+                format!(
+                    "a taxonomy name must be a slug (like `tags`), got {:?}",
+                    t.name
+                ),
+            );
+        }
+        if !seen.insert(t.name.as_str()) {
+            bad(
+                "name",
+                format!("the taxonomy {:?} is declared twice", t.name),
+            );
+        }
+        if t.paginate_by == Some(0) {
+            bad("paginate_by", "`paginate_by` must be at least 1".into());
+        }
+    }
+    let theme_dir = root.join("themes").join(&config.theme);
+    if problems.is_empty() && !theme_dir.join("templates").is_dir() {
+        problems.push((
+            "theme",
+            format!(
+                "the theme {:?} has no folder {}",
+                config.theme,
+                theme_dir.join("templates").display()
+            ),
+        ));
+    }
+    let mut errors = Diagnostics::default();
+    for (key, msg) in problems {
+        errors.push(Diagnostic::new(&file, line_of_key(key), msg));
+    }
+    errors.into_result(Site {
+        root: root.to_path_buf(),
+        config,
+        base_url,
+        base_path,
+        theme_dir,
+    })
+}
+
+/// Splits `https://host/portal/` into (`https://host/portal`, `/portal/`).
+fn split_base_url(url: &str) -> Result<(String, String), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("`base_url` must start with https:// or http://, got {url:?}"))?;
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    if host.is_empty() || url.contains(['?', '#', ' ']) {
+        return Err(format!(
+            "`base_url` must be a plain URL like https://portal.example.gov.vn, got {url:?}"
+        ));
+    }
+    let path = path.trim_matches('/');
+    let base_path = if path.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/{path}/")
+    };
+    Ok((url.trim_end_matches('/').to_string(), base_path))
+}
+
+/// A relative path that stays inside its parent: no root, no `..`, not empty.
+pub fn is_safe_relative(p: &str) -> bool {
+    let path = Path::new(p);
+    !p.trim().is_empty()
+        && path
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+        && path.components().any(|c| matches!(c, Component::Normal(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_with_path_prefix() {
+        assert_eq!(
+            split_base_url("https://example.gov.vn/portal/").unwrap(),
+            ("https://example.gov.vn/portal".into(), "/portal/".into())
+        );
+        assert_eq!(
+            split_base_url("https://example.gov.vn").unwrap(),
+            ("https://example.gov.vn".into(), "/".into())
+        );
+        assert!(split_base_url("example.gov.vn").is_err());
+    }
+
+    #[test]
+    fn urls_carry_the_prefix() {
+        let (base_url, base_path) = split_base_url("https://x.vn/portal/").unwrap();
+        let site = Site {
+            root: PathBuf::new(),
+            config: toml::from_str("title='t'\nbase_url='https://x.vn/portal/'").unwrap(),
+            base_url,
+            base_path,
+            theme_dir: PathBuf::new(),
+        };
+        assert_eq!(site.url("tin-tuc/a/"), "/portal/tin-tuc/a/");
+        assert_eq!(
+            site.absolute("tin-tuc/a/"),
+            "https://x.vn/portal/tin-tuc/a/"
+        );
+        assert_eq!(site.absolute(""), "https://x.vn/portal/");
+    }
+
+    #[test]
+    fn output_dir_must_stay_inside() {
+        assert!(is_safe_relative("public"));
+        assert!(is_safe_relative("out/site"));
+        assert!(!is_safe_relative("../public"));
+        assert!(!is_safe_relative("/tmp/x"));
+        assert!(!is_safe_relative("."));
+        assert!(!is_safe_relative(""));
+    }
+}

@@ -1,0 +1,370 @@
+//! Output: writes the rendered site into the output folder — only the files
+//! whose bytes changed, each replaced atomically, and removes the files an
+//! earlier build wrote that this one no longer produces.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::diag::Diagnostic;
+
+/// Lists what an earlier build wrote, so that stale files can be removed
+/// without touching anything else in the folder.
+pub const MANIFEST: &str = ".minhbach-manifest";
+const TMP_SUFFIX: &str = ".minhbach-tmp";
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    Bytes(Vec<u8>),
+    /// A file copied as it is (static files, photos).
+    Copy(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct OutputFile {
+    /// Relative to the output folder, `/`-separated, never `..` or absolute.
+    pub path: String,
+    pub body: Body,
+    /// What produced it, to name both sides of a collision.
+    pub source: PathBuf,
+}
+
+impl OutputFile {
+    pub fn bytes(
+        path: impl Into<String>,
+        bytes: impl Into<Vec<u8>>,
+        source: impl Into<PathBuf>,
+    ) -> Self {
+        OutputFile {
+            path: path.into(),
+            body: Body::Bytes(bytes.into()),
+            source: source.into(),
+        }
+    }
+
+    pub fn html_page(site_path: &str, html: String, source: impl Into<PathBuf>) -> Self {
+        Self::bytes(format!("{site_path}index.html"), html, source)
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct WriteStats {
+    pub written: usize,
+    pub unchanged: usize,
+    pub removed: usize,
+}
+
+/// Two producers of the same output path are an error naming both.
+pub fn check_collisions(files: &[OutputFile]) -> Vec<Diagnostic> {
+    let mut seen: HashMap<&str, &Path> = HashMap::with_capacity(files.len());
+    let mut errors = Vec::new();
+    for f in files {
+        if let Some(prev) = seen.insert(f.path.as_str(), f.source.as_path()) {
+            errors.push(Diagnostic::file(
+                &f.source,
+                format!(
+                    "writes /{} which {} also writes; change a slug or remove one",
+                    f.path,
+                    prev.display()
+                ),
+            ));
+        }
+    }
+    errors
+}
+
+/// Whether `p` is a plain relative path that stays inside the output folder.
+pub fn is_safe_output_path(p: &str) -> bool {
+    !p.is_empty()
+        && !p.contains('\\')
+        && Path::new(p)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    hash: u64,
+    size: u64,
+    mtime: i128,
+}
+
+fn read_manifest(out: &Path) -> HashMap<String, Entry> {
+    let Ok(text) = fs::read_to_string(out.join(MANIFEST)) else {
+        return HashMap::new();
+    };
+    text.lines()
+        .filter_map(|l| {
+            let mut it = l.splitn(4, '\t');
+            let hash = u64::from_str_radix(it.next()?, 16).ok()?;
+            let size = it.next()?.parse().ok()?;
+            let mtime = it.next()?.parse().ok()?;
+            let path = it.next()?.to_string();
+            is_safe_output_path(&path).then_some((path, Entry { hash, size, mtime }))
+        })
+        .collect()
+}
+
+fn write_manifest(out: &Path, entries: &[(&str, Entry)]) -> io::Result<()> {
+    let mut text = String::with_capacity(entries.len() * 80);
+    for (p, e) in entries {
+        text.push_str(&format!(
+            "{:016x}\t{}\t{}\t{}\n",
+            e.hash, e.size, e.mtime, p
+        ));
+    }
+    atomic_write(&out.join(MANIFEST), text.as_bytes())
+}
+
+fn mtime_of(meta: &fs::Metadata) -> i128 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i128)
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it over
+/// `path`, so readers see the old file or the new one, never half of one.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}{TMP_SUFFIX}", std::process::id()));
+    let result = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        drop(f);
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Writes `files` into `out`. Nothing outside `out` is ever touched.
+pub fn write(out: &Path, files: &[OutputFile]) -> io::Result<WriteStats> {
+    if let Some(bad) = files.iter().find(|f| !is_safe_output_path(&f.path)) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "refusing to write outside the output folder: {:?}",
+                bad.path
+            ),
+        ));
+    }
+    fs::create_dir_all(out)?;
+    let old = read_manifest(out);
+
+    // Record every path this build may write before writing any, so a build
+    // killed half-way still knows, next time, which files are its own.
+    let produced: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let mut union: Vec<(&str, Entry)> = old.iter().map(|(p, e)| (p.as_str(), *e)).collect();
+    union.extend(
+        files
+            .iter()
+            .filter(|f| !old.contains_key(&f.path))
+            .map(|f| {
+                (
+                    f.path.as_str(),
+                    Entry {
+                        hash: 0,
+                        size: u64::MAX,
+                        mtime: 0,
+                    },
+                )
+            }),
+    );
+    union.sort_by(|a, b| a.0.cmp(b.0));
+    write_manifest(out, &union)?;
+
+    let dirs: HashSet<&Path> = files
+        .iter()
+        .filter_map(|f| Path::new(&f.path).parent())
+        .collect();
+    for d in dirs {
+        if !d.as_os_str().is_empty() {
+            fs::create_dir_all(out.join(d))?;
+        }
+    }
+
+    let results: Vec<io::Result<(Entry, bool)>> = files
+        .par_iter()
+        .map(|f| {
+            let dest = out.join(&f.path);
+            let copied;
+            let bytes: &[u8] = match &f.body {
+                Body::Bytes(b) => b,
+                Body::Copy(src) => {
+                    copied = fs::read(src)?;
+                    &copied
+                }
+            };
+            let hash = xxh3_64(bytes);
+            let size = bytes.len() as u64;
+            if let (Some(prev), Ok(meta)) = (old.get(&f.path), fs::metadata(&dest)) {
+                if prev.hash == hash
+                    && prev.size == size
+                    && meta.len() == size
+                    && mtime_of(&meta) == prev.mtime
+                {
+                    return Ok((*prev, false));
+                }
+            }
+            atomic_write(&dest, bytes)?;
+            let mtime = fs::metadata(&dest).map(|m| mtime_of(&m))?;
+            Ok((Entry { hash, size, mtime }, true))
+        })
+        .collect();
+
+    let mut stats = WriteStats::default();
+    let mut entries = Vec::with_capacity(files.len());
+    for (f, r) in files.iter().zip(results) {
+        let (entry, written) = r?;
+        if written {
+            stats.written += 1;
+        } else {
+            stats.unchanged += 1;
+        }
+        entries.push((f.path.as_str(), entry));
+    }
+
+    let mut emptied: HashSet<PathBuf> = HashSet::new();
+    for (p, _) in union.iter().filter(|(p, _)| !produced.contains(p)) {
+        let dest = out.join(p);
+        match fs::remove_file(&dest) {
+            Ok(()) => stats.removed += 1,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+        if let Some(parent) = Path::new(p).parent() {
+            emptied.insert(parent.to_path_buf());
+        }
+    }
+    // Remove folders left empty, deepest first; a folder with other files stays.
+    let mut emptied: Vec<PathBuf> = emptied
+        .into_iter()
+        .flat_map(|d| d.ancestors().map(Path::to_path_buf).collect::<Vec<_>>())
+        .filter(|d| !d.as_os_str().is_empty())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    emptied.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for d in emptied {
+        let _ = fs::remove_dir(out.join(d)); // fails, harmlessly, when not empty
+    }
+    remove_temp_debris(out);
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    write_manifest(out, &entries)?;
+    Ok(stats)
+}
+
+/// Temporary files of a build that was killed mid-write.
+fn remove_temp_debris(out: &Path) {
+    for e in walkdir::WalkDir::new(out)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if e.file_type().is_file() && e.file_name().to_string_lossy().ends_with(TMP_SUFFIX) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(p: &str, s: &str) -> OutputFile {
+        OutputFile::bytes(p, s.as_bytes(), "src.md")
+    }
+
+    #[test]
+    fn writes_only_changed_files_and_removes_stale_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let s = write(
+            &out,
+            &[file("a/index.html", "A"), file("b/index.html", "B")],
+        )
+        .unwrap();
+        assert_eq!(
+            s,
+            WriteStats {
+                written: 2,
+                unchanged: 0,
+                removed: 0
+            }
+        );
+        let s = write(&out, &[file("a/index.html", "A"), file("c.txt", "C")]).unwrap();
+        assert_eq!(
+            s,
+            WriteStats {
+                written: 1,
+                unchanged: 1,
+                removed: 1
+            }
+        );
+        assert!(!out.join("b").exists(), "the emptied folder is removed");
+        assert_eq!(fs::read_to_string(out.join("c.txt")).unwrap(), "C");
+    }
+
+    #[test]
+    fn leaves_files_it_did_not_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        fs::create_dir_all(&out).unwrap();
+        fs::write(out.join("keep.txt"), "mine").unwrap();
+        write(&out, &[file("a.html", "A")]).unwrap();
+        write(&out, &[file("b.html", "B")]).unwrap();
+        assert_eq!(fs::read_to_string(out.join("keep.txt")).unwrap(), "mine");
+        assert!(!out.join("a.html").exists());
+    }
+
+    #[test]
+    fn rewrites_a_file_edited_by_hand() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write(&out, &[file("a.html", "A")]).unwrap();
+        fs::write(out.join("a.html"), "tampered!").unwrap();
+        let s = write(&out, &[file("a.html", "A")]).unwrap();
+        assert_eq!(s.written, 1);
+        assert_eq!(fs::read_to_string(out.join("a.html")).unwrap(), "A");
+    }
+
+    #[test]
+    fn cleans_temp_debris_of_a_killed_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        fs::create_dir_all(&out).unwrap();
+        fs::write(out.join(".a.html.123.minhbach-tmp"), "half").unwrap();
+        write(&out, &[file("a.html", "A")]).unwrap();
+        assert!(!out.join(".a.html.123.minhbach-tmp").exists());
+    }
+
+    #[test]
+    fn refuses_paths_outside_the_output() {
+        let dir = tempfile::tempdir().unwrap();
+        for p in ["../x.html", "/etc/x", "a/../../x", ""] {
+            assert!(write(dir.path(), &[file(p, "x")]).is_err(), "{p}");
+        }
+        assert!(!dir.path().parent().unwrap().join("x.html").exists());
+    }
+
+    #[test]
+    fn collisions_name_both_sources() {
+        let files = vec![
+            OutputFile::bytes("a/index.html", "1", "content/a.md"),
+            OutputFile::bytes("a/index.html", "2", "content/a/index.md"),
+        ];
+        let e = check_collisions(&files);
+        assert_eq!(e.len(), 1);
+        assert!(e[0].to_string().contains("content/a/index.md"));
+        assert!(e[0].to_string().contains("content/a.md"));
+    }
+}

@@ -1,0 +1,1248 @@
+//! Rendering: loads the theme's Tera templates (the site's own override them),
+//! builds typed views of the site and renders every page to an output file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Datelike, FixedOffset};
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::{Context, Kwargs, State, Tera, Value};
+
+use crate::config::Site;
+use crate::content::{self, Image, Model as ModelTable, ModelStatus, PageKind, Source};
+use crate::data::Data;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::markdown::TocEntry;
+use crate::output::OutputFile;
+use crate::site::{self, Model};
+use crate::text;
+
+// ---------------------------------------------------------------- views
+
+#[derive(Serialize)]
+struct ConfigView<'a> {
+    title: &'a str,
+    description: &'a str,
+    language: &'a str,
+    /// Absolute, without trailing slash.
+    base_url: &'a str,
+    /// `/` or `/portal/`.
+    base_path: &'a str,
+    extra: &'a toml::Table,
+    taxonomies: Vec<LinkView>,
+    /// Top-level sections, by weight: the site's main navigation.
+    nav: Vec<LinkView>,
+    paths: PathsView,
+    generator: &'static str,
+}
+
+#[derive(Serialize)]
+struct PathsView {
+    archive: String,
+    indicators: String,
+    entities: String,
+    search: String,
+    authors: String,
+    feed: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct LinkView {
+    pub name: String,
+    pub path: String,
+}
+
+#[derive(Serialize, Clone)]
+pub struct DateView {
+    /// RFC 3339, for `<time datetime>` and machines.
+    iso: String,
+    /// `16/02/2017`
+    date: String,
+    /// `14:12`
+    time: String,
+    year: i32,
+    month: u32,
+    day: u32,
+}
+
+impl DateView {
+    pub fn new(d: &DateTime<FixedOffset>) -> Self {
+        DateView {
+            iso: d.to_rfc3339(),
+            date: text::format_date_vi(d),
+            time: text::format_time(d),
+            year: d.year(),
+            month: d.month(),
+            day: d.day(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ImageView<'a> {
+    src: String,
+    caption: Option<&'a str>,
+    credit: Option<&'a str>,
+    alt: &'a str,
+}
+
+#[derive(Serialize)]
+struct TermLink {
+    name: String,
+    slug: String,
+    path: String,
+}
+
+#[derive(Serialize)]
+struct ConferenceView<'a> {
+    starts: DateView,
+    ends: DateView,
+    /// `19–20/12/2019`, or a single date.
+    dates: String,
+    venue: &'a str,
+    organisers: &'a [String],
+    chairs: &'a [crate::content::Chair],
+    participants: Option<u32>,
+    conclusions: &'a [String],
+    recommendations: &'a [String],
+    documents: &'a [crate::content::Document],
+}
+
+#[derive(Serialize)]
+struct ModelView<'a> {
+    locality: LinkView,
+    /// The locality's parents, nearest first (district, province, country).
+    locality_parents: Vec<LinkView>,
+    field: TermLink,
+    status: ModelStatus,
+    results: Vec<ResultView<'a>>,
+    agency: &'a str,
+    started: Option<i32>,
+    replicated_in: Option<u32>,
+    replicable_units: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct ResultView<'a> {
+    label: &'a str,
+    value: String,
+    unit: Option<&'a str>,
+}
+
+/// What list templates get of a page: everything but its body.
+#[derive(Serialize)]
+struct PageMeta<'a> {
+    title: &'a str,
+    description: String,
+    summary: &'a str,
+    path: String,
+    permalink: String,
+    slug: &'a str,
+    kind: PageKind,
+    section: LinkView,
+    date: Option<DateView>,
+    updated: Option<DateView>,
+    authors: Vec<LinkView>,
+    source: Option<&'a Source>,
+    image: Option<ImageView<'a>>,
+    taxonomies: BTreeMap<&'a str, Vec<TermLink>>,
+    reading_time: usize,
+    word_count: usize,
+    weight: Option<i64>,
+    draft: bool,
+    extra: &'a toml::Table,
+    conference: Option<ConferenceView<'a>>,
+    model: Option<ModelView<'a>>,
+}
+
+#[derive(Serialize)]
+struct PageView<'a> {
+    #[serde(flatten)]
+    meta: &'a Value,
+    content: &'a str,
+    toc: &'a [TocEntry],
+    previous: Option<Value>,
+    next: Option<Value>,
+    related: Vec<Value>,
+    lang: &'a str,
+}
+
+#[derive(Serialize)]
+struct SectionView<'a> {
+    title: &'a str,
+    description: &'a str,
+    content: &'a str,
+    path: String,
+    permalink: String,
+    kind: PageKind,
+    extra: &'a toml::Table,
+    subsections: Vec<LinkView>,
+    page_count: usize,
+    feed: Option<String>,
+}
+
+#[derive(Serialize)]
+struct PagerLink {
+    index: usize,
+    path: String,
+    current: bool,
+    /// A gap (…) comes before this link.
+    gap_before: bool,
+}
+
+#[derive(Serialize)]
+struct Paginator {
+    pages: Vec<Value>,
+    current_index: usize,
+    number_pagers: usize,
+    total_pages: usize,
+    first: String,
+    last: String,
+    previous: Option<String>,
+    next: Option<String>,
+    pagers: Vec<PagerLink>,
+}
+
+#[derive(Serialize)]
+struct TermView {
+    name: String,
+    slug: String,
+    path: String,
+    count: usize,
+    feed: Option<String>,
+}
+
+#[derive(Serialize)]
+struct TaxonomyView {
+    name: String,
+    title: String,
+    path: String,
+    terms: Vec<TermView>,
+}
+
+#[derive(Serialize)]
+struct ArchiveEntry {
+    year: i32,
+    month: Option<u32>,
+    count: usize,
+    path: String,
+}
+
+#[derive(Serialize)]
+struct ArchiveView {
+    /// `all`, `year` or `month`.
+    level: &'static str,
+    year: Option<i32>,
+    month: Option<u32>,
+    path: String,
+    /// Years (on the root page) or months (on a year page), newest first.
+    entries: Vec<ArchiveEntry>,
+    /// The year page above a month, the root above a year.
+    parent: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ListPage<'a> {
+    section: Option<SectionView<'a>>,
+    taxonomy: Option<&'a TaxonomyView>,
+    term: Option<&'a TermView>,
+    archive: Option<ArchiveView>,
+    paginator: Option<Paginator>,
+    /// The newest pages of the whole site (the home page's news).
+    latest: Vec<Value>,
+    lang: &'a str,
+}
+
+// ---------------------------------------------------------------- templates
+
+/// The loaded templates, with the file each came from for error messages.
+pub struct Templates {
+    pub tera: Tera,
+    files: HashMap<String, PathBuf>,
+}
+
+/// Loads the theme's templates, then the site's (which replace same-named ones).
+pub fn load_templates(site: &Site) -> Result<Templates, Diagnostics> {
+    let mut sources: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
+    let mut errors = Diagnostics::default();
+    for dir in [
+        site.theme_dir.join("templates"),
+        site.root.join("templates"),
+    ] {
+        if !dir.is_dir() {
+            continue;
+        }
+        for e in walkdir::WalkDir::new(&dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            if !e.file_type().is_file() {
+                continue;
+            }
+            let name = e
+                .path()
+                .strip_prefix(&dir)
+                .unwrap_or(e.path())
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            match std::fs::read_to_string(e.path()) {
+                Ok(t) => {
+                    sources.insert(name, (e.path().to_path_buf(), t));
+                }
+                Err(err) => errors.push(Diagnostic::file(
+                    e.path(),
+                    format!("cannot read template: {err}"),
+                )),
+            }
+        }
+    }
+    let mut tera = Tera::new();
+    register_helpers(&mut tera, site);
+    let files: HashMap<String, PathBuf> = sources
+        .iter()
+        .map(|(n, (p, _))| (n.clone(), p.clone()))
+        .collect();
+    if let Err(e) =
+        tera.add_raw_templates(sources.iter().map(|(n, (_, t))| (n.as_str(), t.as_str())))
+    {
+        errors.push(tera_error(&e, &files, None));
+    }
+    errors.into_result(Templates { tera, files })
+}
+
+fn register_helpers(tera: &mut Tera, site: &Site) {
+    // Vietnamese number formatting: {{ 87.11 | num }} → 87,11
+    tera.register_filter(
+        "num",
+        |v: Value, kw: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let decimals: usize = kw.get("decimals")?.unwrap_or(2);
+            let x = v.as_f64().ok_or_else(|| {
+                tera::Error::message(format!("num: expected a number, got {}", v.name()))
+            })?;
+            Ok(text::format_number_with(x, decimals, '.', ','))
+        },
+    );
+    // JSON for <script type="application/ld+json">: `<`, `>` and `&` are
+    // escaped so no string can close the script element.
+    tera.register_filter(
+        "json",
+        |v: Value, _: Kwargs, _: &State| -> tera::TeraResult<Value> {
+            let s = serde_json::to_string(&v).map_err(|e| tera::Error::message(e.to_string()))?;
+            Ok(Value::safe_string(
+                &s.replace('<', "\\u003c")
+                    .replace('>', "\\u003e")
+                    .replace('&', "\\u0026"),
+            ))
+        },
+    );
+    tera.register_filter("urlencode", |s: &str, _: Kwargs, _: &State| -> String {
+        let mut out = String::with_capacity(s.len());
+        for b in s.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    out.push(b as char)
+                }
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    });
+    let base_path = site.base_path.clone();
+    tera.register_function(
+        "url",
+        move |kw: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let path: String = kw.must_get("path")?;
+            Ok(format!("{base_path}{}", path.trim_start_matches('/')))
+        },
+    );
+    let site_for_abs = site.clone();
+    tera.register_function(
+        "abs_url",
+        move |kw: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let path: String = kw.must_get("path")?;
+            Ok(site_for_abs.absolute(&path))
+        },
+    );
+}
+
+/// A Tera error as a diagnostic on the template file and line it concerns.
+fn tera_error(
+    e: &tera::Error,
+    files: &HashMap<String, PathBuf>,
+    rendering: Option<&Path>,
+) -> Diagnostic {
+    let context = rendering
+        .map(|p| format!(" (while rendering {})", p.display()))
+        .unwrap_or_default();
+    match e.kind() {
+        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
+            let file = files
+                .get(r.filename())
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from(r.filename()));
+            let span = r.span();
+            Diagnostic::at(
+                file,
+                span.start_line,
+                format!("column {}: {}{context}", span.start_col + 1, r.message()),
+            )
+        }
+        _ => {
+            let mut msg = e.to_string();
+            let mut src = std::error::Error::source(e);
+            while let Some(s) = src {
+                msg.push_str(&format!(": {s}"));
+                src = s.source();
+            }
+            Diagnostic::file(
+                rendering.map_or_else(|| PathBuf::from("templates"), Path::to_path_buf),
+                format!("template: {msg}{context}"),
+            )
+        }
+    }
+}
+
+// ---------------------------------------------------------------- rendering
+
+/// Everything a render job may look up.
+struct Ctx<'a> {
+    site: &'a Site,
+    model: &'a Model,
+    data: &'a Data,
+    templates: &'a Templates,
+    metas: Vec<Value>,
+    taxonomies: Vec<TaxonomyView>,
+    lang: &'a str,
+}
+
+enum Job {
+    Page(usize),
+    Section {
+        section: usize,
+        pager: usize,
+    },
+    Taxonomy(usize),
+    Term {
+        taxonomy: usize,
+        term: usize,
+        pager: usize,
+    },
+    Author {
+        author: usize,
+        pager: usize,
+    },
+    Archive {
+        year: Option<usize>,
+        month: Option<usize>,
+    },
+    NotFound,
+}
+
+/// Renders the site into output files (HTML pages; the caller adds the rest).
+pub fn render(
+    site: &Site,
+    model: &Model,
+    data: &Data,
+    templates: &Templates,
+) -> Result<Vec<OutputFile>, Diagnostics> {
+    let config_view = config_view(site, model);
+    let mut tera_ctx_config = Context::new();
+    tera_ctx_config.insert("config", &config_view);
+    let lang = site.config.language.as_str();
+    let metas: Vec<Value> = (0..model.content.pages.len())
+        .into_par_iter()
+        .map(|i| Value::from_serializable(&page_meta(site, model, data, i)))
+        .collect();
+    let taxonomies = model
+        .taxonomies
+        .iter()
+        .map(|t| TaxonomyView {
+            name: t.name.clone(),
+            title: t.title.clone(),
+            path: site.url(&format!("{}/", t.name)),
+            terms: t
+                .terms
+                .iter()
+                .map(|term| term_view(site, data, &t.name, term, t.feed))
+                .collect(),
+        })
+        .collect();
+    let ctx = Ctx {
+        site,
+        model,
+        data,
+        templates,
+        metas,
+        taxonomies,
+        lang,
+    };
+
+    let mut jobs: Vec<Job> = (0..model.content.pages.len()).map(Job::Page).collect();
+    for (s, sec) in model.content.sections.iter().enumerate() {
+        let n = site::paginate(model.section_pages[s].len(), sec.fm.paginate_by).len();
+        jobs.extend((0..n).map(|pager| Job::Section { section: s, pager }));
+    }
+    for (t, tax) in model.taxonomies.iter().enumerate() {
+        jobs.push(Job::Taxonomy(t));
+        for (k, term) in tax.terms.iter().enumerate() {
+            let n = site::paginate(term.pages.len(), Some(tax.paginate_by)).len();
+            jobs.extend((0..n).map(|pager| Job::Term {
+                taxonomy: t,
+                term: k,
+                pager,
+            }));
+        }
+    }
+    for (a, author) in model.authors.iter().enumerate() {
+        let n = site::paginate(author.pages.len(), Some(site.config.paginate_by)).len();
+        jobs.extend((0..n).map(|pager| Job::Author { author: a, pager }));
+    }
+    jobs.push(Job::Archive {
+        year: None,
+        month: None,
+    });
+    for (y, year) in model.archive.iter().enumerate() {
+        jobs.push(Job::Archive {
+            year: Some(y),
+            month: None,
+        });
+        jobs.extend((0..year.months.len()).map(|m| Job::Archive {
+            year: Some(y),
+            month: Some(m),
+        }));
+    }
+    jobs.push(Job::NotFound);
+
+    // The config is the same for every page: Tera's global context holds it once.
+    let mut tera = templates.tera.clone();
+    tera.global_context().extend(tera_ctx_config);
+    let results: Vec<Result<Vec<OutputFile>, Diagnostic>> =
+        jobs.par_iter().map(|job| ctx.run(&tera, job)).collect();
+    let mut files = Vec::with_capacity(results.len());
+    let mut errors = Diagnostics::default();
+    for r in results {
+        match r {
+            Ok(f) => files.extend(f),
+            Err(d) => errors.push(d),
+        }
+    }
+    // Pages with aliases get redirect pages at their old URLs.
+    for p in &model.content.pages {
+        for alias in &p.fm.aliases {
+            let rel = alias.trim_start_matches('/');
+            let out = if rel.ends_with(".html") || rel.ends_with(".htm") {
+                rel.to_string()
+            } else {
+                format!("{}/index.html", rel.trim_end_matches('/'))
+            };
+            files.push(OutputFile::bytes(
+                out,
+                redirect_html(&site.url(&p.path), &site.absolute(&p.path)),
+                &p.file,
+            ));
+        }
+    }
+    errors.into_result(files)
+}
+
+/// A small page that sends readers and crawlers from an old URL to the new one.
+pub fn redirect_html(to: &str, canonical: &str) -> String {
+    let to = text::escape_html(to);
+    let canonical = text::escape_html(canonical);
+    format!(
+        "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Đã chuyển địa chỉ</title>\
+<link rel=\"canonical\" href=\"{canonical}\"><meta name=\"robots\" content=\"noindex\">\
+<meta http-equiv=\"refresh\" content=\"0; url={to}\"></head>\
+<body><p>Trang này đã chuyển tới <a href=\"{to}\">{canonical}</a>.</p></body></html>\n"
+    )
+}
+
+impl Ctx<'_> {
+    fn run(&self, tera: &Tera, job: &Job) -> Result<Vec<OutputFile>, Diagnostic> {
+        match *job {
+            Job::Page(i) => self.page(tera, i).map(|f| vec![f]),
+            Job::Section { section, pager } => self.section(tera, section, pager),
+            Job::Taxonomy(t) => {
+                let view = &self.taxonomies[t];
+                let list = ListPage {
+                    taxonomy: Some(view),
+                    ..self.empty_list()
+                };
+                let path = format!("{}/", view.name);
+                let html = self.render_template(
+                    tera,
+                    &["taxonomy_list.html"],
+                    &list,
+                    &self.site.config_file(),
+                )?;
+                Ok(vec![OutputFile::html_page(
+                    &path,
+                    html,
+                    self.site.config_file(),
+                )])
+            }
+            Job::Term {
+                taxonomy,
+                term,
+                pager,
+            } => {
+                let tax = &self.model.taxonomies[taxonomy];
+                let view = &self.taxonomies[taxonomy].terms[term];
+                let base = format!("{}/{}/", tax.name, tax.terms[term].slug);
+                let (paginator, mut files) =
+                    self.paginate(&tax.terms[term].pages, Some(tax.paginate_by), pager, &base);
+                let list = ListPage {
+                    taxonomy: Some(&self.taxonomies[taxonomy]),
+                    term: Some(view),
+                    paginator: Some(paginator),
+                    ..self.empty_list()
+                };
+                let html = self.render_template(
+                    tera,
+                    &["taxonomy_single.html"],
+                    &list,
+                    &self.site.config_file(),
+                )?;
+                files.push(OutputFile::html_page(
+                    &pager_path(&base, pager),
+                    html,
+                    self.first_source(&tax.terms[term].pages),
+                ));
+                Ok(files)
+            }
+            Job::Author { author, pager } => {
+                let a = &self.model.authors[author];
+                let base = format!("{}/{}/", self.site.config.paths.authors, a.slug);
+                let (paginator, mut files) =
+                    self.paginate(&a.pages, Some(self.site.config.paginate_by), pager, &base);
+                let term = TermView {
+                    name: a.name.clone(),
+                    slug: a.slug.clone(),
+                    path: self.site.url(&base),
+                    count: a.pages.len(),
+                    feed: None,
+                };
+                let tax = TaxonomyView {
+                    name: "authors".into(),
+                    title: "Tác giả".into(),
+                    path: self
+                        .site
+                        .url(&format!("{}/", self.site.config.paths.authors)),
+                    terms: Vec::new(),
+                };
+                let list = ListPage {
+                    taxonomy: Some(&tax),
+                    term: Some(&term),
+                    paginator: Some(paginator),
+                    ..self.empty_list()
+                };
+                let html = self.render_template(
+                    tera,
+                    &["author.html", "taxonomy_single.html"],
+                    &list,
+                    &self.site.config_file(),
+                )?;
+                files.push(OutputFile::html_page(
+                    &pager_path(&base, pager),
+                    html,
+                    self.first_source(&a.pages),
+                ));
+                Ok(files)
+            }
+            Job::Archive { year, month } => self.archive(tera, year, month),
+            Job::NotFound => {
+                let html = self.render_template(
+                    tera,
+                    &["404.html"],
+                    &self.empty_list(),
+                    &self.site.config_file(),
+                )?;
+                Ok(vec![OutputFile::bytes(
+                    "404.html",
+                    html,
+                    self.site.config_file(),
+                )])
+            }
+        }
+    }
+
+    fn empty_list(&self) -> ListPage<'_> {
+        ListPage {
+            section: None,
+            taxonomy: None,
+            term: None,
+            archive: None,
+            paginator: None,
+            latest: Vec::new(),
+            lang: self.lang,
+        }
+    }
+
+    fn first_source(&self, pages: &[usize]) -> PathBuf {
+        pages.first().map_or_else(
+            || self.site.config_file(),
+            |&i| self.model.page(i).file.clone(),
+        )
+    }
+
+    fn page(&self, tera: &Tera, i: usize) -> Result<OutputFile, Diagnostic> {
+        let m = self.model;
+        let p = m.page(i);
+        let md = &m.page_md[i];
+        let (prev, next) = m.neighbours[i];
+        let view = PageView {
+            meta: &self.metas[i],
+            content: &md.html,
+            toc: &md.toc,
+            previous: prev.map(|j| self.metas[j].clone()),
+            next: next.map(|j| self.metas[j].clone()),
+            related: m.related[i]
+                .iter()
+                .map(|&j| self.metas[j].clone())
+                .collect(),
+            lang: self.lang,
+        };
+        let section = &m.content.sections[p.section];
+        let kind_template = match p.kind {
+            PageKind::Article => "page.html",
+            PageKind::Conference => "conference.html",
+            PageKind::Model => "model.html",
+        };
+        let mut names: Vec<&str> = Vec::new();
+        if let Some(t) = &p.fm.template {
+            names.push(t);
+        } else if let Some(t) = &section.fm.page_template {
+            names.push(t);
+        } else {
+            names.extend([kind_template, "page.html"]);
+        }
+        #[derive(Serialize)]
+        struct Ctx<'a> {
+            page: PageView<'a>,
+            lang: &'a str,
+        }
+        let html = self.render_template(
+            tera,
+            &names,
+            &Ctx {
+                page: view,
+                lang: self.lang,
+            },
+            &p.file,
+        )?;
+        Ok(OutputFile::html_page(&p.path, html, &p.file))
+    }
+
+    fn section(&self, tera: &Tera, s: usize, pager: usize) -> Result<Vec<OutputFile>, Diagnostic> {
+        let m = self.model;
+        let sec = &m.content.sections[s];
+        let (paginator, mut files) =
+            self.paginate(&m.section_pages[s], sec.fm.paginate_by, pager, &sec.path);
+        let is_home = sec.path.is_empty();
+        let view = SectionView {
+            title: &sec.title,
+            description: sec.fm.description.as_deref().unwrap_or_default(),
+            content: &m.section_md[s].html,
+            path: self.site.url(&sec.path),
+            permalink: self.site.absolute(&sec.path),
+            kind: sec.fm.page_kind,
+            extra: &sec.fm.extra,
+            subsections: m.subsections[s]
+                .iter()
+                .map(|&c| LinkView {
+                    name: m.content.sections[c].title.clone(),
+                    path: self.site.url(&m.content.sections[c].path),
+                })
+                .collect(),
+            page_count: m.section_pages[s].len(),
+            feed: sec
+                .fm
+                .feed
+                .then(|| self.site.url(&format!("{}atom.xml", sec.path))),
+        };
+        let latest = if is_home {
+            m.latest
+                .iter()
+                .take(12)
+                .map(|&i| self.metas[i].clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let list = ListPage {
+            section: Some(view),
+            paginator: Some(paginator),
+            latest,
+            ..self.empty_list()
+        };
+        let mut names: Vec<&str> = Vec::new();
+        if let Some(t) = &sec.fm.template {
+            names.push(t);
+        }
+        names.push(if is_home {
+            "index.html"
+        } else {
+            "section.html"
+        });
+        let html = self.render_template(tera, &names, &list, &sec.file)?;
+        files.push(OutputFile::html_page(
+            &pager_path(&sec.path, pager),
+            html,
+            &sec.file,
+        ));
+        Ok(files)
+    }
+
+    fn archive(
+        &self,
+        tera: &Tera,
+        year: Option<usize>,
+        month: Option<usize>,
+    ) -> Result<Vec<OutputFile>, Diagnostic> {
+        let root = format!("{}/", self.site.config.paths.archive);
+        let a = &self.model.archive;
+        let (view, pages) = match (year, month) {
+            (Some(y), Some(mo)) => {
+                let yr = &a[y];
+                let mm = &yr.months[mo];
+                let path = format!("{root}{}/{:02}/", yr.year, mm.month);
+                (
+                    ArchiveView {
+                        level: "month",
+                        year: Some(yr.year),
+                        month: Some(mm.month),
+                        path,
+                        entries: Vec::new(),
+                        parent: Some(self.site.url(&format!("{root}{}/", yr.year))),
+                    },
+                    mm.pages.clone(),
+                )
+            }
+            (Some(y), None) => {
+                let yr = &a[y];
+                let entries = yr
+                    .months
+                    .iter()
+                    .map(|mm| ArchiveEntry {
+                        year: yr.year,
+                        month: Some(mm.month),
+                        count: mm.pages.len(),
+                        path: self
+                            .site
+                            .url(&format!("{root}{}/{:02}/", yr.year, mm.month)),
+                    })
+                    .collect();
+                (
+                    ArchiveView {
+                        level: "year",
+                        year: Some(yr.year),
+                        month: None,
+                        path: format!("{root}{}/", yr.year),
+                        entries,
+                        parent: Some(self.site.url(&root)),
+                    },
+                    Vec::new(),
+                )
+            }
+            _ => {
+                let entries = a
+                    .iter()
+                    .map(|yr| ArchiveEntry {
+                        year: yr.year,
+                        month: None,
+                        count: yr.count(),
+                        path: self.site.url(&format!("{root}{}/", yr.year)),
+                    })
+                    .collect();
+                (
+                    ArchiveView {
+                        level: "all",
+                        year: None,
+                        month: None,
+                        path: root.clone(),
+                        entries,
+                        parent: None,
+                    },
+                    Vec::new(),
+                )
+            }
+        };
+        let path = view.path.clone();
+        let (paginator, _) = self.paginate(&pages, None, 0, &path);
+        let list = ListPage {
+            archive: Some(view),
+            paginator: Some(paginator),
+            ..self.empty_list()
+        };
+        let html =
+            self.render_template(tera, &["archive.html"], &list, &self.site.config_file())?;
+        Ok(vec![OutputFile::html_page(
+            &path,
+            html,
+            self.site.config_file(),
+        )])
+    }
+
+    /// The paginator of pager `index` over `pages`; for the first pager also
+    /// a redirect from `page/1/` to the list's own URL.
+    fn paginate(
+        &self,
+        pages: &[usize],
+        per_page: Option<usize>,
+        index: usize,
+        base: &str,
+    ) -> (Paginator, Vec<OutputFile>) {
+        let chunks = site::paginate(pages.len(), per_page);
+        let n = chunks.len();
+        let url = |k: usize| self.site.url(&pager_path(base, k));
+        let mut pagers = Vec::new();
+        let mut last_shown: Option<usize> = None;
+        for k in 0..n {
+            if k == 0 || k + 1 == n || k.abs_diff(index) <= 2 {
+                pagers.push(PagerLink {
+                    index: k + 1,
+                    path: url(k),
+                    current: k == index,
+                    gap_before: last_shown.is_some_and(|l| l + 1 != k),
+                });
+                last_shown = Some(k);
+            }
+        }
+        let paginator = Paginator {
+            pages: pages[chunks[index].clone()]
+                .iter()
+                .map(|&i| self.metas[i].clone())
+                .collect(),
+            current_index: index + 1,
+            number_pagers: n,
+            total_pages: pages.len(),
+            first: url(0),
+            last: url(n - 1),
+            previous: index.checked_sub(1).map(url),
+            next: (index + 1 < n).then(|| url(index + 1)),
+            pagers,
+        };
+        let mut extra = Vec::new();
+        if index == 0 && n > 1 {
+            extra.push(OutputFile::html_page(
+                &format!("{base}page/1/"),
+                redirect_html(&self.site.url(base), &self.site.absolute(base)),
+                self.site.config_file(),
+            ));
+        }
+        (paginator, extra)
+    }
+
+    fn render_template<T: Serialize>(
+        &self,
+        tera: &Tera,
+        names: &[&str],
+        view: &T,
+        source: &Path,
+    ) -> Result<String, Diagnostic> {
+        let Some(name) = names
+            .iter()
+            .find(|n| self.templates.tera.contains_template(n))
+        else {
+            return Err(Diagnostic::file(
+                source,
+                format!(
+                    "no template {} in the theme or templates/",
+                    names.join(" or ")
+                ),
+            ));
+        };
+        let ctx = Context::from_serialize(view).map_err(|e| {
+            Diagnostic::file(source, format!("cannot build the template context: {e}"))
+        })?;
+        tera.render(name, &ctx).map_err(|e| {
+            tera_error(
+                &e,
+                &self.templates.files,
+                Some(source.strip_prefix(&self.site.root).unwrap_or(source)),
+            )
+        })
+    }
+}
+
+/// `tin-tuc/` pager 0 → `tin-tuc/`; pager 2 → `tin-tuc/page/3/`.
+pub fn pager_path(base: &str, index: usize) -> String {
+    if index == 0 {
+        base.to_string()
+    } else {
+        format!("{base}page/{}/", index + 1)
+    }
+}
+
+fn config_view<'a>(site: &'a Site, model: &Model) -> ConfigView<'a> {
+    let c = &site.config;
+    let root = model
+        .content
+        .sections
+        .iter()
+        .position(|s| s.path.is_empty())
+        .unwrap_or(0);
+    ConfigView {
+        title: &c.title,
+        description: &c.description,
+        language: &c.language,
+        base_url: &site.base_url,
+        base_path: &site.base_path,
+        extra: &c.extra,
+        taxonomies: model
+            .taxonomies
+            .iter()
+            .map(|t| LinkView {
+                name: t.title.clone(),
+                path: site.url(&format!("{}/", t.name)),
+            })
+            .collect(),
+        nav: model.subsections[root]
+            .iter()
+            .map(|&s| LinkView {
+                name: model.content.sections[s].title.clone(),
+                path: site.url(&model.content.sections[s].path),
+            })
+            .collect(),
+        paths: PathsView {
+            archive: site.url(&format!("{}/", c.paths.archive)),
+            indicators: site.url(&format!("{}/", c.paths.indicators)),
+            entities: site.url(&format!("{}/", c.paths.entities)),
+            search: site.url(&format!("{}/", c.paths.search)),
+            authors: site.url(&format!("{}/", c.paths.authors)),
+            feed: site.url("atom.xml"),
+        },
+        generator: concat!("minhbach ", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+fn term_view(site: &Site, data: &Data, taxonomy: &str, term: &site::Term, feed: bool) -> TermView {
+    let path = format!("{taxonomy}/{}/", term.slug);
+    TermView {
+        name: display_term(data, taxonomy, &term.name),
+        slug: term.slug.clone(),
+        path: site.url(&path),
+        count: term.pages.len(),
+        feed: feed.then(|| site.url(&format!("{path}atom.xml"))),
+    }
+}
+
+/// A `localities` term that is an entity id shows the entity's name.
+fn display_term(data: &Data, taxonomy: &str, name: &str) -> String {
+    if taxonomy == "localities" {
+        if let Some(e) = data.entity(name) {
+            return e.name.clone();
+        }
+    }
+    name.to_string()
+}
+
+/// Resolves an image reference of a page to a URL.
+pub fn asset_url(site: &Site, page_path: &str, src: &str) -> String {
+    if src.starts_with("http://") || src.starts_with("https://") {
+        src.to_string()
+    } else if let Some(abs) = src.strip_prefix('/') {
+        site.url(abs)
+    } else {
+        site.url(&format!("{page_path}{src}"))
+    }
+}
+
+fn page_meta<'a>(site: &Site, model: &'a Model, data: &Data, i: usize) -> PageMeta<'a> {
+    let p = model.page(i);
+    let md = &model.page_md[i];
+    let section = &model.content.sections[p.section];
+    let taxonomies =
+        p.fm.taxonomies
+            .iter()
+            .map(|(name, terms)| {
+                let links = terms
+                    .iter()
+                    .map(|t| {
+                        let slug = text::slugify(t);
+                        TermLink {
+                            name: display_term(data, name, t),
+                            path: site.url(&format!("{name}/{slug}/")),
+                            slug,
+                        }
+                    })
+                    .collect();
+                (name.as_str(), links)
+            })
+            .collect();
+    let authors =
+        p.fm.authors
+            .iter()
+            .map(|a| LinkView {
+                name: a.clone(),
+                path: site.url(&format!(
+                    "{}/{}/",
+                    site.config.paths.authors,
+                    text::slugify(a)
+                )),
+            })
+            .collect();
+    let image = p.fm.image.as_ref().map(|img: &'a Image| ImageView {
+        src: asset_url(site, &p.path, &img.src),
+        caption: img.caption.as_deref(),
+        credit: img.credit.as_deref(),
+        alt: img
+            .alt
+            .as_deref()
+            .or(img.caption.as_deref())
+            .unwrap_or(&p.fm.title),
+    });
+    let conference = p.fm.conference.as_ref().and_then(|c| {
+        let starts = content::to_datetime(&c.starts).ok()?;
+        let ends = c
+            .ends
+            .as_ref()
+            .and_then(|e| content::to_datetime(e).ok())
+            .unwrap_or(starts);
+        Some(ConferenceView {
+            dates: date_range(&starts, &ends),
+            starts: DateView::new(&starts),
+            ends: DateView::new(&ends),
+            venue: &c.venue,
+            organisers: &c.organisers,
+            chairs: &c.chairs,
+            participants: c.participants,
+            conclusions: &c.conclusions,
+            recommendations: &c.recommendations,
+            documents: &c.documents,
+        })
+    });
+    let model_view = p.fm.model.as_ref().map(|mt: &'a ModelTable| {
+        let chain = data.ancestors(&mt.locality);
+        let link = |e: &crate::data::Entity| LinkView {
+            name: e.name.clone(),
+            path: site.url(&format!("{}/{}/", site.config.paths.entities, e.id)),
+        };
+        let field_slug = text::slugify(&mt.field);
+        ModelView {
+            locality: chain.first().map_or_else(
+                || LinkView {
+                    name: mt.locality.clone(),
+                    path: String::new(),
+                },
+                |e| link(e),
+            ),
+            locality_parents: chain.iter().skip(1).map(|e| link(e)).collect(),
+            field: TermLink {
+                name: mt.field.clone(),
+                path: site.url(&format!("{}linh-vuc/{field_slug}/", section.path)),
+                slug: field_slug,
+            },
+            status: mt.status,
+            results: mt
+                .results
+                .iter()
+                .map(|r| ResultView {
+                    label: &r.label,
+                    value: text::format_number_vi(r.value),
+                    unit: r.unit.as_deref(),
+                })
+                .collect(),
+            agency: &mt.agency,
+            started: mt.started,
+            replicated_in: mt.replicated_in,
+            replicable_units: mt.replicable_units,
+        }
+    });
+    PageMeta {
+        title: &p.fm.title,
+        description: p
+            .fm
+            .description
+            .clone()
+            .unwrap_or_else(|| md.summary_text.clone()),
+        summary: &md.summary_html,
+        path: site.url(&p.path),
+        permalink: site.absolute(&p.path),
+        slug: &p.slug,
+        kind: p.kind,
+        section: LinkView {
+            name: section.title.clone(),
+            path: site.url(&section.path),
+        },
+        date: p.date.as_ref().map(DateView::new),
+        updated: p.updated.as_ref().map(DateView::new),
+        authors,
+        source: p.fm.source.as_ref(),
+        image,
+        taxonomies,
+        reading_time: text::reading_minutes(md.word_count),
+        word_count: md.word_count,
+        weight: p.fm.weight,
+        draft: p.fm.draft,
+        extra: &p.fm.extra,
+        conference,
+        model: model_view,
+    }
+}
+
+/// `19–20/12/2019`, `30/11–02/12/2019`, or one date.
+pub fn date_range(a: &DateTime<FixedOffset>, b: &DateTime<FixedOffset>) -> String {
+    if a.date_naive() == b.date_naive() {
+        text::format_date_vi(a)
+    } else if (a.year(), a.month()) == (b.year(), b.month()) {
+        format!("{:02}–{}", a.day(), text::format_date_vi(b))
+    } else if a.year() == b.year() {
+        format!(
+            "{:02}/{:02}–{}",
+            a.day(),
+            a.month(),
+            text::format_date_vi(b)
+        )
+    } else {
+        format!("{}–{}", text::format_date_vi(a), text::format_date_vi(b))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_ranges_share_what_they_can() {
+        let d = |s: &str| DateTime::parse_from_rfc3339(s).unwrap();
+        assert_eq!(
+            date_range(
+                &d("2019-12-19T08:00:00+07:00"),
+                &d("2019-12-20T17:00:00+07:00")
+            ),
+            "19–20/12/2019"
+        );
+        assert_eq!(
+            date_range(
+                &d("2019-11-30T08:00:00+07:00"),
+                &d("2019-12-02T08:00:00+07:00")
+            ),
+            "30/11–02/12/2019"
+        );
+        assert_eq!(
+            date_range(
+                &d("2019-12-19T08:00:00+07:00"),
+                &d("2019-12-19T17:00:00+07:00")
+            ),
+            "19/12/2019"
+        );
+    }
+
+    #[test]
+    fn pager_paths() {
+        assert_eq!(pager_path("tin-tuc/", 0), "tin-tuc/");
+        assert_eq!(pager_path("tin-tuc/", 2), "tin-tuc/page/3/");
+    }
+
+    #[test]
+    fn redirects_escape_their_targets() {
+        let h = redirect_html("/a\"b/", "https://x.vn/a\"b/");
+        assert!(h.contains("url=/a&quot;b/"));
+        assert!(!h.contains("a\"b"));
+    }
+}

@@ -1,0 +1,316 @@
+//! Site structure: orders each section's pages, paginates, groups pages into
+//! taxonomy terms and date archives, and links neighbours — plain indices into
+//! the loaded pages, computed once, in time linear in the site's size.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Datelike;
+
+use crate::config::Site;
+use crate::content::{Content, Page, PageKind, SortBy};
+use crate::data::Data;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::markdown::Rendered;
+use crate::text;
+
+/// A taxonomy term and its pages, newest first.
+#[derive(Debug, Clone)]
+pub struct Term {
+    pub name: String,
+    pub slug: String,
+    pub pages: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Taxonomy {
+    pub name: String,
+    pub title: String,
+    pub feed: bool,
+    pub paginate_by: usize,
+    /// Sorted by slug.
+    pub terms: Vec<Term>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ArchiveMonth {
+    pub month: u32,
+    pub pages: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ArchiveYear {
+    pub year: i32,
+    /// Newest month first.
+    pub months: Vec<ArchiveMonth>,
+}
+
+impl ArchiveYear {
+    pub fn count(&self) -> usize {
+        self.months.iter().map(|m| m.pages.len()).sum()
+    }
+}
+
+/// The assembled site: what every page is, where it sits and what lists it.
+#[derive(Debug)]
+pub struct Model {
+    pub content: Content,
+    pub page_md: Vec<Rendered>,
+    pub section_md: Vec<Rendered>,
+    /// Pages of each section, in the section's order.
+    pub section_pages: Vec<Vec<usize>>,
+    /// Direct subsections of each section, by weight then title.
+    pub subsections: Vec<Vec<usize>>,
+    /// (previous, next) of each page within its section's order.
+    pub neighbours: Vec<(Option<usize>, Option<usize>)>,
+    pub taxonomies: Vec<Taxonomy>,
+    /// Every dated page, newest first.
+    pub latest: Vec<usize>,
+    /// Newest year first.
+    pub archive: Vec<ArchiveYear>,
+    /// Pages that name each author, by folded author slug.
+    pub authors: Vec<Term>,
+    /// Up to five related pages of each page (shared taxonomy terms).
+    pub related: Vec<Vec<usize>>,
+}
+
+impl Model {
+    pub fn page(&self, i: usize) -> &Page {
+        &self.content.pages[i]
+    }
+}
+
+/// Chunks of a list for pagination: always at least one (possibly empty) pager.
+pub fn paginate(len: usize, per_page: Option<usize>) -> Vec<std::ops::Range<usize>> {
+    match per_page {
+        Some(n) if n > 0 && len > 0 => (0..len.div_ceil(n))
+            .map(|i| i * n..((i + 1) * n).min(len))
+            .collect(),
+        _ => vec![0..len],
+    }
+}
+
+/// Assembles the site from loaded content and its rendered Markdown.
+pub fn assemble(
+    site: &Site,
+    content: Content,
+    page_md: Vec<Rendered>,
+    section_md: Vec<Rendered>,
+    data: &Data,
+    errors: &mut Diagnostics,
+) -> Model {
+    let pages = &content.pages;
+    check_models(pages, data, errors);
+
+    let mut section_pages: Vec<Vec<usize>> = vec![Vec::new(); content.sections.len()];
+    for (i, p) in pages.iter().enumerate() {
+        section_pages[p.section].push(i);
+    }
+    for (s, list) in section_pages.iter_mut().enumerate() {
+        sort_pages(list, pages, content.sections[s].fm.sort_by);
+    }
+    let mut neighbours = vec![(None, None); pages.len()];
+    for list in &section_pages {
+        for (k, &i) in list.iter().enumerate() {
+            neighbours[i] = (k.checked_sub(1).map(|k| list[k]), list.get(k + 1).copied());
+        }
+    }
+    let mut subsections: Vec<Vec<usize>> = vec![Vec::new(); content.sections.len()];
+    for (i, s) in content.sections.iter().enumerate() {
+        if let Some(p) = s.parent {
+            subsections[p].push(i);
+        }
+    }
+    for list in &mut subsections {
+        list.sort_by(|&a, &b| {
+            let (a, b) = (&content.sections[a], &content.sections[b]);
+            (a.fm.weight.unwrap_or(i64::MAX), &a.title)
+                .cmp(&(b.fm.weight.unwrap_or(i64::MAX), &b.title))
+        });
+    }
+
+    let mut latest: Vec<usize> = (0..pages.len())
+        .filter(|&i| pages[i].date.is_some())
+        .collect();
+    sort_pages(&mut latest, pages, SortBy::Date);
+
+    let taxonomies = site
+        .config
+        .taxonomies
+        .iter()
+        .map(|tc| Taxonomy {
+            name: tc.name.clone(),
+            title: tc.title.clone().unwrap_or_else(|| tc.name.clone()),
+            feed: tc.feed,
+            paginate_by: tc.paginate_by.unwrap_or(site.config.paginate_by),
+            terms: group_terms(
+                pages.iter().enumerate().map(|(i, p)| {
+                    (
+                        i,
+                        p.fm.taxonomies
+                            .get(&tc.name)
+                            .map(Vec::as_slice)
+                            .unwrap_or_default(),
+                    )
+                }),
+                pages,
+            ),
+        })
+        .collect::<Vec<_>>();
+    let authors = group_terms(
+        pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i, p.fm.authors.as_slice())),
+        pages,
+    );
+
+    let mut by_month: BTreeMap<(i32, u32), Vec<usize>> = BTreeMap::new();
+    for &i in &latest {
+        let d = pages[i].date.expect("latest holds dated pages");
+        by_month.entry((d.year(), d.month())).or_default().push(i);
+    }
+    let mut archive: Vec<ArchiveYear> = Vec::new();
+    for ((year, month), list) in by_month.into_iter().rev() {
+        if archive.last().is_none_or(|y| y.year != year) {
+            archive.push(ArchiveYear {
+                year,
+                months: Vec::new(),
+            });
+        }
+        archive
+            .last_mut()
+            .expect("pushed above")
+            .months
+            .push(ArchiveMonth { month, pages: list });
+    }
+
+    let related = related_pages(pages, &taxonomies);
+    Model {
+        content,
+        page_md,
+        section_md,
+        section_pages,
+        subsections,
+        neighbours,
+        taxonomies,
+        latest,
+        archive,
+        authors,
+        related,
+    }
+}
+
+/// Sorts page indices in place; ties keep file order, so output is stable.
+pub fn sort_pages(list: &mut [usize], pages: &[Page], by: SortBy) {
+    match by {
+        SortBy::Date => list.sort_by(|&a, &b| pages[b].date.cmp(&pages[a].date)),
+        SortBy::Title => list.sort_by_cached_key(|&i| {
+            (text::slugify(&pages[i].fm.title), pages[i].fm.title.clone())
+        }),
+        SortBy::Weight => list.sort_by_key(|&i| pages[i].fm.weight.unwrap_or(i64::MAX)),
+        SortBy::None => {}
+    }
+}
+
+/// Groups pages by folded term; the display name is the first one written.
+fn group_terms<'a>(
+    items: impl Iterator<Item = (usize, &'a [String])>,
+    pages: &[Page],
+) -> Vec<Term> {
+    let mut terms: HashMap<String, Term> = HashMap::new();
+    for (i, names) in items {
+        for name in names {
+            let slug = text::slugify(name);
+            if slug.is_empty() {
+                continue;
+            }
+            let term = terms.entry(slug.clone()).or_insert_with(|| Term {
+                name: name.trim().to_string(),
+                slug,
+                pages: Vec::new(),
+            });
+            if term.pages.last() != Some(&i) {
+                term.pages.push(i);
+            }
+        }
+    }
+    let mut out: Vec<Term> = terms.into_values().collect();
+    for t in &mut out {
+        sort_pages(&mut t.pages, pages, SortBy::Date);
+    }
+    out.sort_by(|a, b| a.slug.cmp(&b.slug));
+    out
+}
+
+/// Related pages by shared terms, scored by how rare each shared term is.
+/// Each page looks only at the pages nearest in date within each of its terms
+/// (a window of `WINDOW` on either side), so the cost grows linearly with the
+/// site instead of comparing every pair of pages.
+fn related_pages(pages: &[Page], taxonomies: &[Taxonomy]) -> Vec<Vec<usize>> {
+    const WINDOW: usize = 25;
+    // For every page: (taxonomy, term, position of the page in the term's list).
+    let mut page_terms: Vec<Vec<(usize, usize, usize)>> = vec![Vec::new(); pages.len()];
+    for (t, tax) in taxonomies.iter().enumerate() {
+        for (k, term) in tax.terms.iter().enumerate() {
+            for (pos, &p) in term.pages.iter().enumerate() {
+                page_terms[p].push((t, k, pos));
+            }
+        }
+    }
+    let mut scores: HashMap<usize, f64> = HashMap::new();
+    page_terms
+        .iter()
+        .enumerate()
+        .map(|(p, terms)| {
+            scores.clear();
+            for &(t, k, pos) in terms {
+                let list = &taxonomies[t].terms[k].pages;
+                let weight = 1.0 / (list.len() as f64).ln_1p();
+                let window = &list[pos.saturating_sub(WINDOW)..(pos + WINDOW + 1).min(list.len())];
+                for &q in window {
+                    if q != p {
+                        *scores.entry(q).or_default() += weight;
+                    }
+                }
+            }
+            let mut best: Vec<(usize, f64)> = scores.iter().map(|(&q, &s)| (q, s)).collect();
+            best.sort_by(|a, b| {
+                b.1.total_cmp(&a.1)
+                    .then_with(|| pages[b.0].date.cmp(&pages[a.0].date))
+                    .then(a.0.cmp(&b.0))
+            });
+            best.into_iter().take(5).map(|(q, _)| q).collect()
+        })
+        .collect()
+}
+
+/// A model's `locality` must be an entity.
+fn check_models(pages: &[Page], data: &Data, errors: &mut Diagnostics) {
+    for p in pages {
+        if let (PageKind::Model, Some(m)) = (p.kind, &p.fm.model) {
+            if data.entity(&m.locality).is_none() {
+                errors.push(Diagnostic::at(
+                    &p.file,
+                    p.line_of_key("locality"),
+                    format!(
+                        "[model] locality {:?} is not an entity in data/entities.toml",
+                        m.locality
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pagination_chunks_and_keeps_one_empty_pager() {
+        assert_eq!(paginate(45, Some(20)), vec![0..20, 20..40, 40..45]);
+        assert_eq!(paginate(40, Some(20)), vec![0..20, 20..40]);
+        assert_eq!(paginate(0, Some(20)), vec![0..0]);
+        assert_eq!(paginate(7, None), vec![0..7]);
+    }
+}
