@@ -141,7 +141,7 @@ pub fn trend(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(GRID)
+            .light_line_style(TRANSPARENT)
             .bold_line_style(GRID)
             .axis_style(MUTED)
             .x_labels(span.min(14))
@@ -225,16 +225,8 @@ pub fn trend(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
             .ok()?;
         chart
             .draw_series(points.iter().map(|&(x, y)| {
-                Text::new(
-                    format_number_vi(y),
-                    (x as f64, y),
-                    (FAMILY, 13).into_font().color(&INK).pos(
-                        plotters::style::text_anchor::Pos::new(
-                            plotters::style::text_anchor::HPos::Center,
-                            plotters::style::text_anchor::VPos::Bottom,
-                        ),
-                    ),
-                )
+                EmptyElement::at((x as f64, y))
+                    + Text::new(format_number_vi(y), (0, -9), label_style())
             }))
             .ok()?;
         root.present().ok()?;
@@ -277,7 +269,7 @@ pub fn trend(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
     })
 }
 
-fn target_label(t: &crate::data::Target, unit: &str) -> String {
+pub fn target_label(t: &crate::data::Target, unit: &str) -> String {
     let label = t
         .label
         .clone()
@@ -348,7 +340,7 @@ pub fn rank(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(GRID)
+            .light_line_style(TRANSPARENT)
             .bold_line_style(GRID)
             .axis_style(MUTED)
             .x_labels(((y1 - y0 + 1) as usize).min(14))
@@ -372,25 +364,30 @@ pub fn rank(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
         // Where the number of ranked units changes (63 → 34 after the 2025
         // merger), a dashed rule and a note make the change visible.
         for pair in points.windows(2) {
-            if let ((_, _, Some(a)), (year, _, Some(b))) = (pair[0], pair[1]) {
-                if a != b {
-                    let x = year as f64 - 0.5;
-                    chart
-                        .draw_series(DashedLineSeries::new(
-                            [(x, 0.0), (x, -(max_of as f64 + 2.0))],
-                            4,
-                            4,
-                            MUTED.stroke_width(1),
-                        ))
-                        .ok()?;
-                    chart
-                        .draw_series(std::iter::once(Text::new(
-                            format!("Từ {year}: xếp hạng trên {b} đơn vị"),
-                            (x + 0.05, -(max_of as f64 + 1.0)),
-                            (FAMILY, 12).into_font().color(&MUTED),
-                        )))
-                        .ok()?;
-                }
+            if let ((_, _, Some(a)), (year, _, Some(b))) = (pair[0], pair[1])
+                && a != b
+            {
+                let x = year as f64 - 0.5;
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        [(x, 0.0), (x, -(max_of as f64 + 2.0))],
+                        4,
+                        4,
+                        MUTED.stroke_width(1),
+                    ))
+                    .ok()?;
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        format!("Từ {year}: xếp hạng trên {b} đơn vị"),
+                        (x - 0.05, -(max_of as f64 + 1.0)),
+                        (FAMILY, 12).into_font().color(&MUTED).pos(
+                            plotters::style::text_anchor::Pos::new(
+                                plotters::style::text_anchor::HPos::Right,
+                                plotters::style::text_anchor::VPos::Center,
+                            ),
+                        ),
+                    )))
+                    .ok()?;
             }
         }
         chart
@@ -408,16 +405,8 @@ pub fn rank(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
             .ok()?;
         chart
             .draw_series(points.iter().map(|&(x, r, of)| {
-                Text::new(
-                    rank_label(r, of),
-                    (x as f64, -(r as f64)),
-                    (FAMILY, 13).into_font().color(&INK).pos(
-                        plotters::style::text_anchor::Pos::new(
-                            plotters::style::text_anchor::HPos::Center,
-                            plotters::style::text_anchor::VPos::Bottom,
-                        ),
-                    ),
-                )
+                EmptyElement::at((x as f64, -(r as f64)))
+                    + Text::new(rank_label(r, of), (0, -9), label_style())
             }))
             .ok()?;
         root.present().ok()?;
@@ -439,6 +428,16 @@ pub fn rank(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
         desc,
         source: ind.source.clone(),
     })
+}
+
+/// For a value written just above its point, clear of the marker.
+fn label_style() -> TextStyle<'static> {
+    TextStyle::from((FAMILY, 13).into_font()).color(&INK).pos(
+        plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Bottom,
+        ),
+    )
 }
 
 fn rank_label(rank: u32, of: Option<u32>) -> String {
@@ -501,7 +500,7 @@ pub fn ranking(data: &Data, ind: &Indicator, year: i32, highlight: Option<&str>)
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(GRID)
+            .light_line_style(TRANSPARENT)
             .bold_line_style(GRID)
             .axis_style(MUTED)
             .y_labels(rows.len() * 2 + 1)

@@ -544,13 +544,14 @@ pub fn load(site: &Site, opts: LoadOptions, now: DateTime<FixedOffset>) -> (Cont
         };
         let prefix = format!("{}/", rel_slash(bundle, &content_dir));
         for (file, rel) in &files {
-            if let Some(inner) = rel.strip_prefix(&prefix) {
-                if inner != BUNDLE_FILE && !inner.ends_with(".md") {
-                    assets.push(Asset {
-                        src: file.clone(),
-                        dest: format!("{}{}", page.path, inner),
-                    });
-                }
+            if let Some(inner) = rel.strip_prefix(&prefix)
+                && inner != BUNDLE_FILE
+                && !inner.ends_with(".md")
+            {
+                assets.push(Asset {
+                    src: file.clone(),
+                    dest: format!("{}{}", page.path, inner),
+                });
             }
         }
     }
@@ -643,15 +644,15 @@ fn load_page(
             ));
         }
     }
-    if let Some(img) = &fm.image {
-        if !is_local_or_url(&img.src) {
-            errors.push(line_err(
+    if let Some(img) = &fm.image
+        && !is_local_or_url(&img.src)
+    {
+        errors.push(line_err(
                 file,
                 &split,
                 "image",
                 &format!("`image.src` must be a file beside the page, a path in the site or an http(s) URL, got {:?}", img.src),
             ));
-        }
     }
     for name in fm.taxonomies.keys() {
         if site.taxonomy(name).is_none() {
@@ -764,15 +765,15 @@ fn check_kind_table(
                 ));
             }
         }
-        if let (Some(n), Some(of)) = (m.replicated_in, m.replicable_units) {
-            if n > of {
-                errors.push(line_err(
-                    file,
-                    split,
-                    "replicated_in",
-                    &format!("`replicated_in` ({n}) is more than `replicable_units` ({of})"),
-                ));
-            }
+        if let (Some(n), Some(of)) = (m.replicated_in, m.replicable_units)
+            && n > of
+        {
+            errors.push(line_err(
+                file,
+                split,
+                "replicated_in",
+                &format!("`replicated_in` ({n}) is more than `replicable_units` ({of})"),
+            ));
         }
     }
 }

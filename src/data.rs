@@ -419,7 +419,7 @@ fn load_indicator(
         let origin = Origin {
             file: file.to_path_buf(),
             line,
-            what: "line",
+            what: "a [[values]] table",
         };
         if let Some(obs) = check_value(spanned.get_ref().clone(), &origin, data, &mut seen, errors)
         {
@@ -437,15 +437,15 @@ fn load_indicator(
         let line = diag::line_of(&text, spanned.span().start);
         let t = spanned.get_ref();
         let mut ok = true;
-        if let Some(e) = &t.entity {
-            if data.entity(e).is_none() {
-                errors.push(Diagnostic::at(
-                    file,
-                    line,
-                    format!("target: unknown entity {e:?} (not in data/entities.toml)"),
-                ));
-                ok = false;
-            }
+        if let Some(e) = &t.entity
+            && data.entity(e).is_none()
+        {
+            errors.push(Diagnostic::at(
+                file,
+                line,
+                format!("target: unknown entity {e:?} (not in data/entities.toml)"),
+            ));
+            ok = false;
         }
         match (t.min, t.max) {
             (None, None) => {
@@ -545,32 +545,31 @@ fn check_value(
         errors.push(err("`rank` starts at 1".into()));
         ok = false;
     }
-    if let (Some(r), Some(of)) = (raw.rank, raw.of) {
-        if r > of {
-            errors.push(err(format!("rank {r} is greater than `of` ({of})")));
-            ok = false;
-        }
+    if let (Some(r), Some(of)) = (raw.rank, raw.of)
+        && r > of
+    {
+        errors.push(err(format!("rank {r} is greater than `of` ({of})")));
+        ok = false;
     }
     if raw.of.is_some() && raw.rank.is_none() {
         errors.push(err("`of` without `rank`".into()));
         ok = false;
     }
-    if let Some(v) = raw.value {
-        if !v.is_finite() {
-            errors.push(err("`value` must be a finite number".into()));
-            ok = false;
-        }
+    if let Some(v) = raw.value
+        && !v.is_finite()
+    {
+        errors.push(err("`value` must be a finite number".into()));
+        ok = false;
     }
     let key = (raw.entity.clone(), raw.year);
     if let Some(prev) = seen.get(&key) {
         errors.push(err(format!(
-            "{} {} is already given at {}:{} ({} {}); each entity and year once",
+            "{} {} is already given at {}:{} ({}); each entity and year once",
             raw.entity,
             raw.year,
             prev.file.display(),
             prev.line,
             prev.what,
-            prev.line
         )));
         return None;
     }
@@ -721,7 +720,7 @@ fn load_csv(
         let origin = Origin {
             file: file.to_path_buf(),
             line,
-            what: "row",
+            what: "a CSV row",
         };
         if let Some(obs) = check_value(raw, &origin, data, seen, errors) {
             values.push(obs);
@@ -796,7 +795,7 @@ mod tests {
         );
         let m = messages(&errors);
         assert!(m.contains("sipas.csv:2:"), "{m}");
-        assert!(m.contains("sipas.toml:5"), "{m}");
+        assert!(m.contains("sipas.toml:4 (a [[values]] table)"), "{m}");
     }
 
     #[test]

@@ -8,6 +8,8 @@ pub mod config;
 pub mod content;
 pub mod data;
 pub mod diag;
+pub mod downloads;
+pub mod feeds;
 pub mod markdown;
 pub mod output;
 pub mod render;
@@ -127,12 +129,34 @@ pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
         }));
     }
     check_anchors(&content, &page_md, &section_md, &mut errors);
+    let indicator_html: Vec<String> =
+        data.indicators
+            .iter()
+            .map(|ind| {
+                let host = shortcodes::PageHost {
+                    site: &site,
+                    data: &data,
+                    urls: &urls,
+                    page_path: "",
+                    files_dir: root.join("data"),
+                };
+                // Descriptions start on an unknown line of the TOML file; errors name the file.
+                markdown::render(&ind.description, 1, &host)
+                    .map(|r| r.html)
+                    .unwrap_or_else(|errs| {
+                        errors.extend(errs.into_iter().map(|(_, m)| {
+                            Diagnostic::file(&ind.file, format!("description: {m}"))
+                        }));
+                        String::new()
+                    })
+            })
+            .collect();
 
     let page_count = content.pages.len();
     let assets = content.assets.clone();
     let model = site::assemble(&site, content, page_md, section_md, &data, &mut errors);
     let mut files = match render::load_templates(&site) {
-        Ok(templates) => match render::render(&site, &model, &data, &templates) {
+        Ok(templates) => match render::render(&site, &model, &data, &indicator_html, &templates) {
             Ok(f) => f,
             Err(e) => {
                 errors.extend(e.0);
@@ -144,6 +168,9 @@ pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
             Vec::new()
         }
     };
+    files.extend(feeds::feed_files(&site, &model));
+    files.extend(feeds::sitemap_files(&site, &model, &data));
+    files.extend(downloads::files(&site, &data));
     files.extend(static_files(&site, &mut errors));
     files.extend(assets.into_iter().map(|a| OutputFile {
         path: a.dest,
@@ -201,14 +228,14 @@ fn check_anchors(
         .chain(content.sections.iter().map(|s| &s.file).zip(section_md));
     for (file, md) in all {
         for link in &md.links {
-            if let (Some(a), Some(ids)) = (&link.anchor, anchors.get(&link.target)) {
-                if !ids.contains(a.as_str()) {
-                    errors.push(Diagnostic::at(
+            if let (Some(a), Some(ids)) = (&link.anchor, anchors.get(&link.target))
+                && !ids.contains(a.as_str())
+            {
+                errors.push(Diagnostic::at(
                         file,
                         link.line,
                         format!("internal link to @/{}#{a}: that page has no heading or anchor with id {a:?}", link.target),
                     ));
-                }
             }
         }
     }

@@ -207,14 +207,13 @@ pub fn write(out: &Path, files: &[OutputFile]) -> io::Result<WriteStats> {
             };
             let hash = xxh3_64(bytes);
             let size = bytes.len() as u64;
-            if let (Some(prev), Ok(meta)) = (old.get(&f.path), fs::metadata(&dest)) {
-                if prev.hash == hash
-                    && prev.size == size
-                    && meta.len() == size
-                    && mtime_of(&meta) == prev.mtime
-                {
-                    return Ok((*prev, false));
-                }
+            if let (Some(prev), Ok(meta)) = (old.get(&f.path), fs::metadata(&dest))
+                && prev.hash == hash
+                && prev.size == size
+                && meta.len() == size
+                && mtime_of(&meta) == prev.mtime
+            {
+                return Ok((*prev, false));
             }
             atomic_write(&dest, bytes)?;
             let mtime = fs::metadata(&dest).map(|m| mtime_of(&m))?;

@@ -105,16 +105,16 @@ impl PageHost<'_> {
             format!("unknown indicator {id:?}; data/indicators has {known:?}")
         })?;
         let entity = args.str("entity")?;
-        if let Some(e) = entity {
-            if self.data.entity(e).is_none() {
-                return Err(format!("unknown entity {e:?} (not in data/entities.toml)"));
-            }
+        if let Some(e) = entity
+            && self.data.entity(e).is_none()
+        {
+            return Err(format!("unknown entity {e:?} (not in data/entities.toml)"));
         }
         let year = args.int("year")?.map(|y| y as i32);
-        if let Some(y) = year {
-            if !ind.values.iter().any(|o| o.year == y) {
-                return Err(format!("{} has no values for {y}", ind.id));
-            }
+        if let Some(y) = year
+            && !ind.values.iter().any(|o| o.year == y)
+        {
+            return Err(format!("{} has no values for {y}", ind.id));
         }
         Ok((ind, entity, year))
     }

@@ -85,7 +85,7 @@ pub fn paginate(len: usize, per_page: Option<usize>) -> Vec<std::ops::Range<usiz
         Some(n) if n > 0 && len > 0 => (0..len.div_ceil(n))
             .map(|i| i * n..((i + 1) * n).min(len))
             .collect(),
-        _ => vec![0..len],
+        _ => std::iter::once(0..len).collect(),
     }
 }
 
@@ -287,17 +287,17 @@ fn related_pages(pages: &[Page], taxonomies: &[Taxonomy]) -> Vec<Vec<usize>> {
 /// A model's `locality` must be an entity.
 fn check_models(pages: &[Page], data: &Data, errors: &mut Diagnostics) {
     for p in pages {
-        if let (PageKind::Model, Some(m)) = (p.kind, &p.fm.model) {
-            if data.entity(&m.locality).is_none() {
-                errors.push(Diagnostic::at(
-                    &p.file,
-                    p.line_of_key("locality"),
-                    format!(
-                        "[model] locality {:?} is not an entity in data/entities.toml",
-                        m.locality
-                    ),
-                ));
-            }
+        if let (PageKind::Model, Some(m)) = (p.kind, &p.fm.model)
+            && data.entity(&m.locality).is_none()
+        {
+            errors.push(Diagnostic::at(
+                &p.file,
+                p.line_of_key("locality"),
+                format!(
+                    "[model] locality {:?} is not an entity in data/entities.toml",
+                    m.locality
+                ),
+            ));
         }
     }
 }
@@ -310,7 +310,7 @@ mod tests {
     fn pagination_chunks_and_keeps_one_empty_pager() {
         assert_eq!(paginate(45, Some(20)), vec![0..20, 20..40, 40..45]);
         assert_eq!(paginate(40, Some(20)), vec![0..20, 20..40]);
-        assert_eq!(paginate(0, Some(20)), vec![0..0]);
-        assert_eq!(paginate(7, None), vec![0..7]);
+        assert_eq!(paginate(0, Some(20)), std::iter::once(0..0).collect::<Vec<_>>());
+        assert_eq!(paginate(7, None), std::iter::once(0..7).collect::<Vec<_>>());
     }
 }

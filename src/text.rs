@@ -33,7 +33,7 @@ pub fn is_slug(s: &str) -> bool {
 fn group_thousands(int_part: &str, sep: char) -> String {
     let mut out = String::with_capacity(int_part.len() + int_part.len() / 3);
     for (i, c) in int_part.chars().enumerate() {
-        if i > 0 && (int_part.len() - i) % 3 == 0 {
+        if i > 0 && (int_part.len() - i).is_multiple_of(3) {
             out.push(sep);
         }
         out.push(c);

@@ -9,6 +9,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, Value};
 
+mod data_pages;
+
 use crate::config::Site;
 use crate::content::{self, Image, Model as ModelTable, ModelStatus, PageKind, Source};
 use crate::data::Data;
@@ -251,6 +253,10 @@ struct ListPage<'a> {
     paginator: Option<Paginator>,
     /// The newest pages of the whole site (the home page's news).
     latest: Vec<Value>,
+    /// Home page only: headline indicators, newest models and conferences.
+    indicators: Vec<data_pages::IndicatorSummary>,
+    models: Vec<Value>,
+    conferences: Vec<Value>,
     lang: &'a str,
 }
 
@@ -417,10 +423,15 @@ struct Ctx<'a> {
     metas: Vec<Value>,
     taxonomies: Vec<TaxonomyView>,
     lang: &'a str,
+    /// Each indicator's description, rendered from Markdown.
+    indicator_html: &'a [String],
 }
 
 enum Job {
     Page(usize),
+    DataIndex,
+    Indicator(usize),
+    Entity(usize),
     Section {
         section: usize,
         pager: usize,
@@ -447,6 +458,7 @@ pub fn render(
     site: &Site,
     model: &Model,
     data: &Data,
+    indicator_html: &[String],
     templates: &Templates,
 ) -> Result<Vec<OutputFile>, Diagnostics> {
     let config_view = config_view(site, model);
@@ -479,6 +491,7 @@ pub fn render(
         metas,
         taxonomies,
         lang,
+        indicator_html,
     };
 
     let mut jobs: Vec<Job> = (0..model.content.pages.len()).map(Job::Page).collect();
@@ -515,6 +528,11 @@ pub fn render(
             month: Some(m),
         }));
     }
+    if !data.indicators.is_empty() || !data.entities.is_empty() {
+        jobs.push(Job::DataIndex);
+    }
+    jobs.extend((0..data.indicators.len()).map(Job::Indicator));
+    jobs.extend((0..data.entities.len()).map(Job::Entity));
     jobs.push(Job::NotFound);
 
     // The config is the same for every page: Tera's global context holds it once.
@@ -654,6 +672,9 @@ impl Ctx<'_> {
                 Ok(files)
             }
             Job::Archive { year, month } => self.archive(tera, year, month),
+            Job::DataIndex => self.indicator_index(tera),
+            Job::Indicator(i) => self.indicator_page(tera, i),
+            Job::Entity(e) => self.entity_page(tera, e),
             Job::NotFound => {
                 let html = self.render_template(
                     tera,
@@ -678,6 +699,9 @@ impl Ctx<'_> {
             archive: None,
             paginator: None,
             latest: Vec::new(),
+            indicators: Vec::new(),
+            models: Vec::new(),
+            conferences: Vec::new(),
             lang: self.lang,
         }
     }
@@ -764,19 +788,35 @@ impl Ctx<'_> {
                 .feed
                 .then(|| self.site.url(&format!("{}atom.xml", sec.path))),
         };
-        let latest = if is_home {
+        let newest = |kind: PageKind, n: usize| -> Vec<Value> {
             m.latest
                 .iter()
-                .take(12)
+                .filter(|&&i| m.page(i).kind == kind)
+                .take(n)
                 .map(|&i| self.metas[i].clone())
                 .collect()
+        };
+        let (latest, indicators, models, conferences) = if is_home {
+            (
+                newest(PageKind::Article, 9),
+                self.data
+                    .indicators
+                    .iter()
+                    .map(|i| self.indicator_summary(i))
+                    .collect(),
+                newest(PageKind::Model, 3),
+                newest(PageKind::Conference, 3),
+            )
         } else {
-            Vec::new()
+            Default::default()
         };
         let list = ListPage {
             section: Some(view),
             paginator: Some(paginator),
             latest,
+            indicators,
+            models,
+            conferences,
             ..self.empty_list()
         };
         let mut names: Vec<&str> = Vec::new();
@@ -1033,10 +1073,10 @@ fn term_view(site: &Site, data: &Data, taxonomy: &str, term: &site::Term, feed: 
 
 /// A `localities` term that is an entity id shows the entity's name.
 fn display_term(data: &Data, taxonomy: &str, name: &str) -> String {
-    if taxonomy == "localities" {
-        if let Some(e) = data.entity(name) {
-            return e.name.clone();
-        }
+    if taxonomy == "localities"
+        && let Some(e) = data.entity(name)
+    {
+        return e.name.clone();
     }
     name.to_string()
 }
