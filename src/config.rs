@@ -170,6 +170,9 @@ pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<Site, Diagno
             ),
         );
     }
+    if config.feed_limit == 0 {
+        bad("feed_limit", "`feed_limit` must be at least 1".into());
+    }
     if config.paginate_by == 0 {
         bad("paginate_by", "`paginate_by` must be at least 1".into());
     }
@@ -210,7 +213,11 @@ pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<Site, Diagno
         }
     }
     let theme_dir = root.join("themes").join(&config.theme);
-    if problems.is_empty() && !theme_dir.join("templates").is_dir() {
+    // The default theme is built in; any other must exist.
+    if problems.is_empty()
+        && config.theme != crate::theme::NAME
+        && !theme_dir.join("templates").is_dir()
+    {
         problems.push((
             "theme",
             format!(

@@ -216,6 +216,9 @@ pub struct Page {
     pub slug: String,
     /// Site path: `tin-tuc/abc/`.
     pub path: String,
+    /// Site path where the page's own relative files are published: the
+    /// page's folder for a bundle, else the folder of its source file.
+    pub files_path: String,
     pub section: usize,
     pub kind: PageKind,
     pub fm: PageFrontMatter,
@@ -675,7 +678,13 @@ fn load_page(
         return None;
     }
     let path = format!("{}{}/", folded_dir_path(&dir), slug);
+    let files_path = if bundle.is_some() {
+        path.clone()
+    } else {
+        folded_dir_path(&dir)
+    };
     Some(Page {
+        files_path,
         file: file.to_path_buf(),
         rel: rel.to_string(),
         slug,

@@ -360,6 +360,24 @@ fn load_entities(file: &Path, data: &mut Data, errors: &mut Diagnostics) {
         });
     }
     for (e, &line) in data.entities.iter().zip(&lines) {
+        // Walk up the parents; more steps than entities means a cycle.
+        let mut cur = e.parent.as_deref();
+        for _ in 0..=data.entities.len() {
+            match cur.and_then(|p| data.entity_index.get(p)) {
+                Some(&i) if data.entities[i].id == e.id => {
+                    if e.parent.as_deref() != Some(e.id.as_str()) {
+                        errors.push(Diagnostic::at(
+                            file,
+                            line,
+                            format!("entity {:?} is its own ancestor through `parent`", e.id),
+                        ));
+                    }
+                    break;
+                }
+                Some(&i) => cur = data.entities[i].parent.as_deref(),
+                None => break,
+            }
+        }
         for (key, target) in [("parent", &e.parent), ("successor", &e.successor)] {
             if let Some(t) = target {
                 if !data.entity_index.contains_key(t) {
@@ -836,6 +854,19 @@ mod tests {
         );
         assert!(m.contains("`successor` \"yy\""), "{m}");
         assert!(m.contains("x.toml:3: unknown field `colour`"), "{m}");
+    }
+
+    #[test]
+    fn parent_cycles_are_reported() {
+        let (_d, _data, errors) = site(
+            "[[entity]]\nid = \"a\"\nname = \"A\"\nkind = \"province\"\nparent = \"b\"\n[[entity]]\nid = \"b\"\nname = \"B\"\nkind = \"district\"\nparent = \"a\"\n",
+            &[],
+        );
+        let m = messages(&errors);
+        assert!(
+            m.contains("entities.toml:1: entity \"a\" is its own ancestor"),
+            "{m}"
+        );
     }
 
     #[test]

@@ -117,13 +117,43 @@ pub fn from_toml(file: &Path, text: &str, first_line: usize, err: &toml::de::Err
     let line = err.span().map(|s| line_of(text, s.start) + first_line - 1);
     // toml's message is often multi-line with a caret drawing; the first
     // non-empty line is the useful sentence.
-    let message = err
+    let mut message = err
         .message()
         .lines()
         .find(|l| !l.trim().is_empty())
         .unwrap_or("invalid TOML")
         .trim()
         .to_string();
+    // serde speaks of Rust types; editors know integers and numbers.
+    for (rust, plain) in [
+        ("i64", "an integer"),
+        ("i32", "an integer"),
+        ("u64", "a whole number"),
+        ("u32", "a whole number"),
+        ("usize", "a whole number"),
+        ("f64", "a number"),
+        ("a string", "a quoted string"),
+    ] {
+        message = message.replace(&format!("expected {rust}"), &format!("expected {plain}"));
+    }
+    // A type error names no key: name the one assigned on that line.
+    if let Some(span) = err.span() {
+        let line_start = text[..span.start.min(text.len())]
+            .rfind('\n')
+            .map_or(0, |i| i + 1);
+        let key = text[line_start..]
+            .split('=')
+            .next()
+            .map(str::trim)
+            .filter(|k| {
+                !k.is_empty()
+                    && k.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+            });
+        if let (Some(k), false) = (key, message.contains('`')) {
+            message = format!("`{k}`: {message}");
+        }
+    }
     Diagnostic::new(file, line.or(Some(first_line)), message)
 }
 
@@ -153,5 +183,20 @@ mod tests {
         let d = from_toml(Path::new("x.md"), text, 2, &err);
         assert_eq!(d.line, Some(3), "{d}");
         assert!(d.message.contains("unknown field `b`"), "{d}");
+    }
+
+    #[test]
+    fn type_errors_name_the_key_in_plain_words() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct T {
+            weight: i64,
+        }
+        let text = "weight = \"hai\"\n";
+        let err = toml::from_str::<T>(text).unwrap_err();
+        let d = from_toml(Path::new("x.md"), text, 2, &err);
+        assert_eq!(d.line, Some(2));
+        assert!(d.message.starts_with("`weight`: "), "{d}");
+        assert!(d.message.contains("expected an integer"), "{d}");
     }
 }

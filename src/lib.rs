@@ -16,6 +16,7 @@ pub mod render;
 pub mod shortcodes;
 pub mod site;
 pub mod text;
+pub mod theme;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -64,7 +65,7 @@ pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
     // Markdown, with links resolved against every page and section source.
     let mut urls: HashMap<String, String> = HashMap::new();
     for p in &content.pages {
-        urls.insert(p.rel.clone(), site.url(&p.path));
+        urls.insert(text::nfc(&p.rel), site.url(&p.path));
     }
     for s in &content.sections {
         let rel = if s.dir.is_empty() {
@@ -72,7 +73,7 @@ pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
         } else {
             format!("{}/_index.md", s.dir)
         };
-        urls.insert(rel, site.url(&s.path));
+        urls.insert(text::nfc(&rel), site.url(&s.path));
     }
     let content_dir = root.join("content");
     let render_md = |body: &str, line: usize, file: &std::path::Path, path: &str, dir: PathBuf| {
@@ -80,7 +81,7 @@ pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
             site: &site,
             data: &data,
             urls: &urls,
-            page_path: path,
+            files_path: path,
             files_dir: dir,
         };
         markdown::render(body, line, &host).map_err(|errs| {
@@ -98,7 +99,7 @@ pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
                     .parent()
                     .map_or_else(|| content_dir.clone(), PathBuf::from)
             });
-            render_md(&p.body, p.body_line, &p.file, &p.path, dir)
+            render_md(&p.body, p.body_line, &p.file, &p.files_path, dir)
         })
         .collect();
     let section_results: Vec<_> = content
@@ -137,7 +138,7 @@ pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
                     site: &site,
                     data: &data,
                     urls: &urls,
-                    page_path: "",
+                    files_path: "",
                     files_dir: root.join("data"),
                 };
                 // Descriptions start on an unknown line of the TOML file; errors name the file.
@@ -171,7 +172,12 @@ pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
     files.extend(feeds::feed_files(&site, &model));
     files.extend(feeds::sitemap_files(&site, &model, &data));
     files.extend(downloads::files(&site, &data));
-    files.extend(static_files(&site, &mut errors));
+    let statics = static_files(&site, &mut errors);
+    // A site's own static/robots.txt replaces the generated one.
+    if statics.iter().any(|f| f.path == "robots.txt") {
+        files.retain(|f| f.path != "robots.txt");
+    }
+    files.extend(statics);
     files.extend(assets.into_iter().map(|a| OutputFile {
         path: a.dest,
         body: Body::Copy(a.src.clone()),
@@ -185,7 +191,7 @@ pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
             ));
         }
     }
-    errors.extend(output::check_collisions(&files));
+    errors.extend(output::check_collisions(&files, root));
     let errors = relative(errors, root).sorted();
     errors.into_result(Generated {
         site,
@@ -218,7 +224,10 @@ fn check_anchors(
         } else {
             format!("{}/_index.md", s.dir)
         };
-        anchors.insert(rel, md.anchors.iter().map(String::as_str).collect());
+        anchors.insert(
+            text::nfc(&rel),
+            md.anchors.iter().map(String::as_str).collect(),
+        );
     }
     let all = content
         .pages
@@ -228,7 +237,7 @@ fn check_anchors(
         .chain(content.sections.iter().map(|s| &s.file).zip(section_md));
     for (file, md) in all {
         for link in &md.links {
-            if let (Some(a), Some(ids)) = (&link.anchor, anchors.get(&link.target))
+            if let (Some(a), Some(ids)) = (&link.anchor, anchors.get(&text::nfc(&link.target)))
                 && !ids.contains(a.as_str())
             {
                 errors.push(Diagnostic::at(
@@ -241,9 +250,26 @@ fn check_anchors(
     }
 }
 
-/// The theme's `static/`, then the site's (which wins on the same path).
+/// The embedded default theme's `static/` (under the default theme), then the
+/// site theme's, then the site's own (each wins over the one before).
 fn static_files(site: &config::Site, errors: &mut Diagnostics) -> Vec<OutputFile> {
     let mut by_path: std::collections::BTreeMap<String, OutputFile> = Default::default();
+    let builtin = site.root.join("themes").join(theme::NAME).join("static");
+    let embedded = if site.config.theme == theme::NAME {
+        theme::static_files()
+    } else {
+        Vec::new()
+    };
+    for (path, bytes) in embedded {
+        by_path.insert(
+            path.clone(),
+            OutputFile {
+                path,
+                body: Body::Static(bytes),
+                source: builtin.clone(),
+            },
+        );
+    }
     for dir in [site.theme_dir.join("static"), site.root.join("static")] {
         if !dir.is_dir() {
             continue;

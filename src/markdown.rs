@@ -40,6 +40,21 @@ pub trait Host: Sync {
     fn resolve(&self, rel: &str) -> Option<String>;
     /// HTML for a shortcode call, or what is wrong with it.
     fn shortcode(&self, call: &ShortcodeCall) -> Result<String, String>;
+    /// The URL of a file referenced relatively from the page (`anh.jpg`).
+    fn asset(&self, src: &str) -> String {
+        src.to_string()
+    }
+}
+
+/// A reference to a file beside the page: no scheme, not absolute, not an anchor.
+fn is_relative_file(url: &str) -> bool {
+    !url.is_empty()
+        && !url.starts_with(['/', '#', '?'])
+        && !url.starts_with("@/")
+        && !url
+            .split('/')
+            .next()
+            .is_some_and(|first| first.contains(':'))
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -208,7 +223,7 @@ pub fn render(body: &str, first_line: usize, host: &dyn Host) -> Result<Rendered
             }) if dest_url.contains("..") => {
                 errors.push((
                     line_at(range.start),
-                    format!("image {dest_url:?} points outside the page (`..`)"),
+                    format!("image \"{dest_url}\" points outside the page (`..`)"),
                 ));
                 Event::Start(Tag::Image {
                     link_type,
@@ -217,6 +232,30 @@ pub fn render(body: &str, first_line: usize, host: &dyn Host) -> Result<Rendered
                     id,
                 })
             }
+            // Relative files are published beside the page's source, which is
+            // not the page's own URL for a single-file page: make them absolute.
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if is_relative_file(&dest_url) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: CowStr::from(host.asset(&dest_url)),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if is_relative_file(&dest_url) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: CowStr::from(host.asset(&dest_url)),
+                title,
+                id,
+            }),
             other => other,
         };
         let is_table_end = matches!(event, Event::End(TagEnd::Table));
@@ -242,7 +281,18 @@ pub fn render(body: &str, first_line: usize, host: &dyn Host) -> Result<Rendered
             .iter()
             .filter_map(|e| match e {
                 Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
-                Event::SoftBreak | Event::HardBreak => Some(" "),
+                // Breaks and block ends separate words, so paragraphs do
+                // not run together.
+                Event::SoftBreak
+                | Event::HardBreak
+                | Event::End(
+                    TagEnd::Paragraph
+                    | TagEnd::Heading(_)
+                    | TagEnd::Item
+                    | TagEnd::BlockQuote(_)
+                    | TagEnd::TableCell
+                    | TagEnd::CodeBlock,
+                ) => Some(" "),
                 _ => None,
             })
             .collect::<String>()
@@ -513,6 +563,37 @@ mod tests {
         assert!(r.html.contains("{{ nope() }}"), "{}", r.html);
         let err = render("a\n\n{{ nope(x=1) }}\n", 5, &TestHost).unwrap_err();
         assert_eq!(err, vec![(7, "unknown shortcode \"nope\"".to_string())]);
+    }
+
+    #[test]
+    fn relative_files_resolve_through_the_host() {
+        struct H;
+        impl Host for H {
+            fn resolve(&self, _: &str) -> Option<String> {
+                None
+            }
+            fn shortcode(&self, _: &ShortcodeCall) -> Result<String, String> {
+                Err(String::new())
+            }
+            fn asset(&self, src: &str) -> String {
+                format!("/tin-tuc/{src}")
+            }
+        }
+        let r = render(
+            "![ảnh](anh.jpg) [pdf](bao-cao.pdf) [web](https://x.vn/a) [top](#a) [abs](/b/)\n",
+            1,
+            &H,
+        )
+        .unwrap();
+        assert!(r.html.contains("src=\"/tin-tuc/anh.jpg\""), "{}", r.html);
+        assert!(
+            r.html.contains("href=\"/tin-tuc/bao-cao.pdf\""),
+            "{}",
+            r.html
+        );
+        assert!(r.html.contains("href=\"https://x.vn/a\""), "{}", r.html);
+        assert!(r.html.contains("href=\"#a\""), "{}", r.html);
+        assert!(r.html.contains("href=\"/b/\""), "{}", r.html);
     }
 
     #[test]

@@ -22,6 +22,8 @@ pub enum Body {
     Bytes(Vec<u8>),
     /// A file copied as it is (static files, photos).
     Copy(PathBuf),
+    /// A file built into the binary (the default theme's).
+    Static(&'static [u8]),
 }
 
 #[derive(Debug, Clone)]
@@ -59,7 +61,7 @@ pub struct WriteStats {
 }
 
 /// Two producers of the same output path are an error naming both.
-pub fn check_collisions(files: &[OutputFile]) -> Vec<Diagnostic> {
+pub fn check_collisions(files: &[OutputFile], root: &Path) -> Vec<Diagnostic> {
     let mut seen: HashMap<&str, &Path> = HashMap::with_capacity(files.len());
     let mut errors = Vec::new();
     for f in files {
@@ -69,7 +71,7 @@ pub fn check_collisions(files: &[OutputFile]) -> Vec<Diagnostic> {
                 format!(
                     "writes /{} which {} also writes; change a slug or remove one",
                     f.path,
-                    prev.display()
+                    prev.strip_prefix(root).unwrap_or(prev).display()
                 ),
             ));
         }
@@ -204,6 +206,7 @@ pub fn write(out: &Path, files: &[OutputFile]) -> io::Result<WriteStats> {
                     copied = fs::read(src)?;
                     &copied
                 }
+                Body::Static(b) => b,
             };
             let hash = xxh3_64(bytes);
             let size = bytes.len() as u64;
@@ -361,7 +364,7 @@ mod tests {
             OutputFile::bytes("a/index.html", "1", "content/a.md"),
             OutputFile::bytes("a/index.html", "2", "content/a/index.md"),
         ];
-        let e = check_collisions(&files);
+        let e = check_collisions(&files, Path::new(""));
         assert_eq!(e.len(), 1);
         assert!(e[0].to_string().contains("content/a/index.md"));
         assert!(e[0].to_string().contains("content/a.md"));

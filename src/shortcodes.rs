@@ -17,8 +17,9 @@ pub struct PageHost<'a> {
     pub data: &'a Data,
     /// `content/`-relative source → root-relative URL.
     pub urls: &'a HashMap<String, String>,
-    /// The page's site path (`tin-tuc/abc/`), for its relative files.
-    pub page_path: &'a str,
+    /// Where the page's relative files are published (`tin-tuc/abc/` for a
+    /// bundle, `tin-tuc/` for `tin-tuc/abc.md`).
+    pub files_path: &'a str,
     /// The folder its relative files are read from (the bundle, or the section folder).
     pub files_dir: PathBuf,
 }
@@ -79,7 +80,11 @@ impl<'c> Args<'c> {
 
 impl Host for PageHost<'_> {
     fn resolve(&self, rel: &str) -> Option<String> {
-        self.urls.get(rel).cloned()
+        self.urls.get(&crate::text::nfc(rel)).cloned()
+    }
+
+    fn asset(&self, src: &str) -> String {
+        crate::render::asset_url(self.site, self.files_path, src)
     }
 
     fn shortcode(&self, call: &ShortcodeCall) -> Result<String, String> {
@@ -184,7 +189,7 @@ impl PageHost<'_> {
         let caption = args.str("caption")?;
         let credit = args.str("credit")?;
         let alt = args.str("alt")?.or(caption).unwrap_or_default();
-        let url = crate::render::asset_url(self.site, self.page_path, src);
+        let url = crate::render::asset_url(self.site, self.files_path, src);
         let mut size = String::new();
         for key in ["width", "height"] {
             if let Some(v) = args.int(key)? {

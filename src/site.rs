@@ -310,7 +310,10 @@ mod tests {
     fn pagination_chunks_and_keeps_one_empty_pager() {
         assert_eq!(paginate(45, Some(20)), vec![0..20, 20..40, 40..45]);
         assert_eq!(paginate(40, Some(20)), vec![0..20, 20..40]);
-        assert_eq!(paginate(0, Some(20)), std::iter::once(0..0).collect::<Vec<_>>());
+        assert_eq!(
+            paginate(0, Some(20)),
+            std::iter::once(0..0).collect::<Vec<_>>()
+        );
         assert_eq!(paginate(7, None), std::iter::once(0..7).collect::<Vec<_>>());
     }
 }

@@ -17,6 +17,13 @@ pub fn fold_words(text: &str) -> String {
     slugify(text).replace('-', " ")
 }
 
+/// Canonical composition (NFC), so that a link typed on one system finds a
+/// file whose name another system stored decomposed (macOS keeps NFD).
+pub fn nfc(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfc().collect()
+}
+
 /// Whether `s` is already a slug: lowercase ASCII letters, digits and single
 /// inner dashes. Used to validate editor-given slugs and ids, which must not
 /// smuggle path separators or `..` into URLs.

@@ -62,7 +62,11 @@ fn content_type(path: &Path) -> &'static str {
 pub fn run(opts: &Options, addr: SocketAddr, output: Option<&Path>) -> Result<(), Diagnostics> {
     let mut opts = opts.clone();
     if opts.base_url.is_none() {
-        opts.base_url = Some(format!("http://{addr}/"));
+        // Keep the configured path prefix (`/portal/`) so links work as published.
+        let prefix = crate::config::load(&opts.root, None)
+            .map(|s| s.base_path)
+            .unwrap_or_else(|_| "/".into());
+        opts.base_url = Some(format!("http://{addr}{prefix}"));
     }
     let summary = super::build::run(&opts, output)?;
     eprintln!(

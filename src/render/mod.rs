@@ -262,6 +262,9 @@ struct ListPage<'a> {
 
 // ---------------------------------------------------------------- templates
 
+/// Where the built-in templates live when the site uses another theme.
+const BUILTIN_PREFIX: &str = "builtin/";
+
 /// The loaded templates, with the file each came from for error messages.
 pub struct Templates {
     pub tera: Tera,
@@ -272,6 +275,29 @@ pub struct Templates {
 pub fn load_templates(site: &Site) -> Result<Templates, Diagnostics> {
     let mut sources: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
     let mut errors = Diagnostics::default();
+    // Bottom layer: the default theme built into the binary. Under the
+    // default theme its templates are overridden by name. Under another
+    // theme they live apart, as `builtin/…` reached only through Tera's
+    // fallback, so a theme without (say) indicator pages still gets working
+    // ones, without mixing its base template with ours.
+    let builtin_dir = site
+        .root
+        .join("themes")
+        .join(crate::theme::NAME)
+        .join("templates");
+    let separate = site.config.theme != crate::theme::NAME;
+    for (name, text) in crate::theme::templates() {
+        let (key, text) = if separate {
+            (
+                format!("{BUILTIN_PREFIX}{name}"),
+                text.replace("{% extends \"", &format!("{{% extends \"{BUILTIN_PREFIX}"))
+                    .replace("{% include \"", &format!("{{% include \"{BUILTIN_PREFIX}")),
+            )
+        } else {
+            (name.clone(), text.to_string())
+        };
+        sources.insert(key, (builtin_dir.join(&name), text));
+    }
     for dir in [
         site.theme_dir.join("templates"),
         site.root.join("templates"),
@@ -307,6 +333,10 @@ pub fn load_templates(site: &Site) -> Result<Templates, Diagnostics> {
         }
     }
     let mut tera = Tera::new();
+    if separate {
+        tera.set_fallback_prefixes([BUILTIN_PREFIX])
+            .expect("set before any template is added");
+    }
     register_helpers(&mut tera, site);
     let files: HashMap<String, PathBuf> = sources
         .iter()
@@ -559,7 +589,11 @@ pub fn render(
             };
             files.push(OutputFile::bytes(
                 out,
-                redirect_html(&site.url(&p.path), &site.absolute(&p.path)),
+                redirect_html(
+                    &site.url(&p.path),
+                    &site.absolute(&p.path),
+                    &site.config.language,
+                ),
                 &p.file,
             ));
         }
@@ -568,11 +602,12 @@ pub fn render(
 }
 
 /// A small page that sends readers and crawlers from an old URL to the new one.
-pub fn redirect_html(to: &str, canonical: &str) -> String {
+pub fn redirect_html(to: &str, canonical: &str, lang: &str) -> String {
+    let lang = text::escape_html(lang);
     let to = text::escape_html(to);
     let canonical = text::escape_html(canonical);
     format!(
-        "<!doctype html>\n<html lang=\"vi\"><head><meta charset=\"utf-8\"><title>Đã chuyển địa chỉ</title>\
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>Đã chuyển địa chỉ</title>\
 <link rel=\"canonical\" href=\"{canonical}\"><meta name=\"robots\" content=\"noindex\">\
 <meta http-equiv=\"refresh\" content=\"0; url={to}\"></head>\
 <body><p>Trang này đã chuyển tới <a href=\"{to}\">{canonical}</a>.</p></body></html>\n"
@@ -913,6 +948,10 @@ impl Ctx<'_> {
         };
         let path = view.path.clone();
         let (paginator, _) = self.paginate(&pages, None, 0, &path);
+        let view = ArchiveView {
+            path: self.site.url(&path),
+            ..view
+        };
         let list = ListPage {
             archive: Some(view),
             paginator: Some(paginator),
@@ -970,7 +1009,7 @@ impl Ctx<'_> {
         if index == 0 && n > 1 {
             extra.push(OutputFile::html_page(
                 &format!("{base}page/1/"),
-                redirect_html(&self.site.url(base), &self.site.absolute(base)),
+                redirect_html(&self.site.url(base), &self.site.absolute(base), self.lang),
                 self.site.config_file(),
             ));
         }
@@ -1102,13 +1141,20 @@ fn page_meta<'a>(site: &Site, model: &'a Model, data: &Data, i: usize) -> PageMe
             .map(|(name, terms)| {
                 let links = terms
                     .iter()
-                    .map(|t| {
+                    .filter_map(|t| {
                         let slug = text::slugify(t);
-                        TermLink {
+                        // A locality that is an entity links to its profile.
+                        let path = match data.entity(t.trim()) {
+                            Some(e) if name == "localities" => {
+                                site.url(&format!("{}/{}/", site.config.paths.entities, e.id))
+                            }
+                            _ => site.url(&format!("{name}/{slug}/")),
+                        };
+                        (!slug.is_empty()).then(|| TermLink {
                             name: display_term(data, name, t),
-                            path: site.url(&format!("{name}/{slug}/")),
+                            path,
                             slug,
-                        }
+                        })
                     })
                     .collect();
                 (name.as_str(), links)
@@ -1127,7 +1173,7 @@ fn page_meta<'a>(site: &Site, model: &'a Model, data: &Data, i: usize) -> PageMe
             })
             .collect();
     let image = p.fm.image.as_ref().map(|img: &'a Image| ImageView {
-        src: asset_url(site, &p.path, &img.src),
+        src: asset_url(site, &p.files_path, &img.src),
         caption: img.caption.as_deref(),
         credit: img.credit.as_deref(),
         alt: img
@@ -1281,7 +1327,7 @@ mod tests {
 
     #[test]
     fn redirects_escape_their_targets() {
-        let h = redirect_html("/a\"b/", "https://x.vn/a\"b/");
+        let h = redirect_html("/a\"b/", "https://x.vn/a\"b/", "vi");
         assert!(h.contains("url=/a&quot;b/"));
         assert!(!h.contains("a\"b"));
     }
