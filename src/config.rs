@@ -114,6 +114,16 @@ impl Site {
         format!("{}{}", &self.base_url[..origin_end], self.url(path))
     }
 
+    /// An absolute URL for a root-relative one (`/portal/a.jpg`); others pass through.
+    pub fn absolute_url(&self, url: &str) -> String {
+        if url.starts_with('/') && !url.starts_with("//") {
+            let origin_end = self.base_url.len() - (self.base_path.len() - 1);
+            format!("{}{url}", &self.base_url[..origin_end])
+        } else {
+            url.to_string()
+        }
+    }
+
     pub fn config_file(&self) -> PathBuf {
         self.root.join(CONFIG_FILE)
     }

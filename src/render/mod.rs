@@ -10,6 +10,7 @@ use serde::Serialize;
 use tera::{Context, Kwargs, State, Tera, Value};
 
 mod data_pages;
+mod showcases;
 
 use crate::config::Site;
 use crate::content::{self, Image, Model as ModelTable, ModelStatus, PageKind, Source};
@@ -84,6 +85,8 @@ impl DateView {
 #[derive(Serialize)]
 struct ImageView<'a> {
     src: String,
+    /// Absolute URL, for sharing tags and feeds.
+    absolute: String,
     caption: Option<&'a str>,
     credit: Option<&'a str>,
     alt: &'a str,
@@ -114,6 +117,8 @@ struct ConferenceView<'a> {
 #[derive(Serialize)]
 struct ModelView<'a> {
     locality: LinkView,
+    /// The locality's id and its ancestors' ids, for filtering in place.
+    locality_ids: Vec<String>,
     /// The locality's parents, nearest first (district, province, country).
     locality_parents: Vec<LinkView>,
     field: TermLink,
@@ -167,6 +172,8 @@ struct PageView<'a> {
     previous: Option<Value>,
     next: Option<Value>,
     related: Vec<Value>,
+    /// schema.org metadata (`NewsArticle`, `Event`, `Article`).
+    json_ld: serde_json::Value,
     lang: &'a str,
 }
 
@@ -257,6 +264,10 @@ struct ListPage<'a> {
     indicators: Vec<data_pages::IndicatorSummary>,
     models: Vec<Value>,
     conferences: Vec<Value>,
+    /// Model sections: filters by field and locality.
+    filters: Option<showcases::ModelFilters>,
+    /// Conference sections: this pager's conferences grouped by year.
+    years: Vec<showcases::YearGroup>,
     lang: &'a str,
 }
 
@@ -460,6 +471,12 @@ struct Ctx<'a> {
 enum Job {
     Page(usize),
     DataIndex,
+    ModelFilter {
+        section: usize,
+        by_field: bool,
+        key: String,
+    },
+    AuthorIndex,
     Indicator(usize),
     Entity(usize),
     Section {
@@ -562,6 +579,18 @@ pub fn render(
         jobs.push(Job::DataIndex);
     }
     jobs.extend((0..data.indicators.len()).map(Job::Indicator));
+    jobs.extend(
+        ctx.model_filter_keys()
+            .into_iter()
+            .map(|(section, by_field, key)| Job::ModelFilter {
+                section,
+                by_field,
+                key,
+            }),
+    );
+    if !model.authors.is_empty() {
+        jobs.push(Job::AuthorIndex);
+    }
     jobs.extend((0..data.entities.len()).map(Job::Entity));
     jobs.push(Job::NotFound);
 
@@ -708,6 +737,46 @@ impl Ctx<'_> {
             }
             Job::Archive { year, month } => self.archive(tera, year, month),
             Job::DataIndex => self.indicator_index(tera),
+            Job::ModelFilter {
+                section,
+                by_field,
+                ref key,
+            } => self.model_filter_page(tera, section, by_field, key),
+            Job::AuthorIndex => {
+                let base = format!("{}/", self.site.config.paths.authors);
+                let tax = TaxonomyView {
+                    name: "authors".into(),
+                    title: "Tác giả".into(),
+                    path: self.site.url(&base),
+                    terms: self
+                        .model
+                        .authors
+                        .iter()
+                        .map(|a| TermView {
+                            name: a.name.clone(),
+                            slug: a.slug.clone(),
+                            path: self.site.url(&format!("{base}{}/", a.slug)),
+                            count: a.pages.len(),
+                            feed: None,
+                        })
+                        .collect(),
+                };
+                let list = ListPage {
+                    taxonomy: Some(&tax),
+                    ..self.empty_list()
+                };
+                let html = self.render_template(
+                    tera,
+                    &["authors.html", "taxonomy_list.html"],
+                    &list,
+                    &self.site.config_file(),
+                )?;
+                Ok(vec![OutputFile::html_page(
+                    &base,
+                    html,
+                    self.site.config_file(),
+                )])
+            }
             Job::Indicator(i) => self.indicator_page(tera, i),
             Job::Entity(e) => self.entity_page(tera, e),
             Job::NotFound => {
@@ -737,6 +806,8 @@ impl Ctx<'_> {
             indicators: Vec::new(),
             models: Vec::new(),
             conferences: Vec::new(),
+            filters: None,
+            years: Vec::new(),
             lang: self.lang,
         }
     }
@@ -763,6 +834,7 @@ impl Ctx<'_> {
                 .iter()
                 .map(|&j| self.metas[j].clone())
                 .collect(),
+            json_ld: self.page_json_ld(i),
             lang: self.lang,
         };
         let section = &m.content.sections[p.section];
@@ -796,13 +868,10 @@ impl Ctx<'_> {
         Ok(OutputFile::html_page(&p.path, html, &p.file))
     }
 
-    fn section(&self, tera: &Tera, s: usize, pager: usize) -> Result<Vec<OutputFile>, Diagnostic> {
+    fn section_view(&self, s: usize) -> SectionView<'_> {
         let m = self.model;
         let sec = &m.content.sections[s];
-        let (paginator, mut files) =
-            self.paginate(&m.section_pages[s], sec.fm.paginate_by, pager, &sec.path);
-        let is_home = sec.path.is_empty();
-        let view = SectionView {
+        SectionView {
             title: &sec.title,
             description: sec.fm.description.as_deref().unwrap_or_default(),
             content: &m.section_md[s].html,
@@ -822,7 +891,16 @@ impl Ctx<'_> {
                 .fm
                 .feed
                 .then(|| self.site.url(&format!("{}atom.xml", sec.path))),
-        };
+        }
+    }
+
+    fn section(&self, tera: &Tera, s: usize, pager: usize) -> Result<Vec<OutputFile>, Diagnostic> {
+        let m = self.model;
+        let sec = &m.content.sections[s];
+        let (paginator, mut files) =
+            self.paginate(&m.section_pages[s], sec.fm.paginate_by, pager, &sec.path);
+        let is_home = sec.path.is_empty();
+        let view = self.section_view(s);
         let newest = |kind: PageKind, n: usize| -> Vec<Value> {
             m.latest
                 .iter()
@@ -845,6 +923,7 @@ impl Ctx<'_> {
         } else {
             Default::default()
         };
+        let chunk = site::paginate(m.section_pages[s].len(), sec.fm.paginate_by)[pager].clone();
         let list = ListPage {
             section: Some(view),
             paginator: Some(paginator),
@@ -852,6 +931,12 @@ impl Ctx<'_> {
             indicators,
             models,
             conferences,
+            filters: (sec.fm.page_kind == PageKind::Model).then(|| self.model_filters(s, None)),
+            years: if sec.fm.page_kind == PageKind::Conference {
+                self.conference_years(&m.section_pages[s][chunk])
+            } else {
+                Vec::new()
+            },
             ..self.empty_list()
         };
         let mut names: Vec<&str> = Vec::new();
@@ -1174,6 +1259,7 @@ fn page_meta<'a>(site: &Site, model: &'a Model, data: &Data, i: usize) -> PageMe
             .collect();
     let image = p.fm.image.as_ref().map(|img: &'a Image| ImageView {
         src: asset_url(site, &p.files_path, &img.src),
+        absolute: site.absolute_url(&asset_url(site, &p.files_path, &img.src)),
         caption: img.caption.as_deref(),
         credit: img.credit.as_deref(),
         alt: img
@@ -1217,10 +1303,21 @@ fn page_meta<'a>(site: &Site, model: &'a Model, data: &Data, i: usize) -> PageMe
                 },
                 |e| link(e),
             ),
-            locality_parents: chain.iter().skip(1).map(|e| link(e)).collect(),
+            // The country is implied; a locality reads "Tuyên Hóa, Quảng Bình".
+            locality_parents: chain
+                .iter()
+                .skip(1)
+                .filter(|e| e.kind != crate::data::EntityKind::Country)
+                .map(|e| link(e))
+                .collect(),
+            locality_ids: chain.iter().map(|e| e.id.clone()).collect(),
             field: TermLink {
                 name: mt.field.clone(),
-                path: site.url(&format!("{}linh-vuc/{field_slug}/", section.path)),
+                path: site.url(&format!(
+                    "{}{}/{field_slug}/",
+                    section.path,
+                    showcases::BY_FIELD
+                )),
                 slug: field_slug,
             },
             status: mt.status,

@@ -1,0 +1,279 @@
+//! Views of the page kinds beyond news: model showcases (filters by field
+//! and locality, as static pages and in place) and conference summaries
+//! (grouped by year), and the JSON-LD each page kind carries.
+
+use std::collections::BTreeMap;
+
+use chrono::Datelike;
+use serde::Serialize;
+use serde_json::json;
+use tera::Value;
+
+use super::{Ctx, pager_path};
+use crate::content::{self, PageKind};
+use crate::data::EntityKind;
+use crate::diag::Diagnostic;
+use crate::output::OutputFile;
+use crate::text;
+
+/// Path segments of the static filter pages of a model section.
+pub const BY_FIELD: &str = "linh-vuc";
+pub const BY_LOCALITY: &str = "dia-phuong";
+
+#[derive(Serialize, Clone)]
+pub struct FilterLink {
+    pub name: String,
+    /// `field` or `locality`
+    pub kind: &'static str,
+    /// The field's slug or the entity id.
+    pub key: String,
+    pub path: String,
+    pub count: usize,
+    pub active: bool,
+}
+
+#[derive(Serialize)]
+pub struct ModelFilters {
+    /// The unfiltered list.
+    pub all: String,
+    pub fields: Vec<FilterLink>,
+    pub localities: Vec<FilterLink>,
+    /// The filter this page shows, if any.
+    pub active: Option<FilterLink>,
+}
+
+/// Field slug → (display name, pages), and entity id → pages.
+type ModelGroups = (
+    BTreeMap<String, (String, Vec<usize>)>,
+    BTreeMap<String, Vec<usize>>,
+);
+
+#[derive(Serialize)]
+pub struct YearGroup {
+    pub year: i32,
+    pub pages: Vec<Value>,
+}
+
+/// A static filter page of a model section.
+#[derive(Clone, Copy)]
+pub enum Filter<'a> {
+    Field(&'a str),
+    Locality(&'a str),
+}
+
+impl Ctx<'_> {
+    /// Field slug → (display name, pages) and entity id → pages, for a model section.
+    fn model_groups(&self, s: usize) -> ModelGroups {
+        let m = self.model;
+        let mut fields: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
+        let mut localities: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for &i in &m.section_pages[s] {
+            let Some(mt) = &m.page(i).fm.model else {
+                continue;
+            };
+            fields
+                .entry(text::slugify(&mt.field))
+                .or_insert_with(|| (mt.field.trim().to_string(), Vec::new()))
+                .1
+                .push(i);
+            // A model in a district also counts for its province.
+            for e in self.data.ancestors(&mt.locality) {
+                if e.kind != EntityKind::Country {
+                    localities.entry(e.id.clone()).or_default().push(i);
+                }
+            }
+        }
+        (fields, localities)
+    }
+
+    pub(super) fn model_filters(&self, s: usize, active: Option<Filter>) -> ModelFilters {
+        let sec = &self.model.content.sections[s];
+        let (fields, localities) = self.model_groups(s);
+        let field_links: Vec<FilterLink> = fields
+            .iter()
+            .map(|(slug, (name, pages))| FilterLink {
+                name: name.clone(),
+                kind: "field",
+                key: slug.clone(),
+                path: self.site.url(&format!("{}{BY_FIELD}/{slug}/", sec.path)),
+                count: pages.len(),
+                active: matches!(active, Some(Filter::Field(f)) if f == slug),
+            })
+            .collect();
+        let mut locality_links: Vec<FilterLink> = localities
+            .iter()
+            .map(|(id, pages)| FilterLink {
+                name: self
+                    .data
+                    .entity(id)
+                    .map_or_else(|| id.clone(), |e| e.name.clone()),
+                kind: "locality",
+                key: id.clone(),
+                path: self.site.url(&format!("{}{BY_LOCALITY}/{id}/", sec.path)),
+                count: pages.len(),
+                active: matches!(active, Some(Filter::Locality(l)) if l == id),
+            })
+            .collect();
+        locality_links.sort_by_cached_key(|l| text::slugify(&l.name));
+        let active = field_links
+            .iter()
+            .chain(&locality_links)
+            .find(|l| l.active)
+            .cloned();
+        ModelFilters {
+            all: self.site.url(&sec.path),
+            fields: field_links,
+            localities: locality_links,
+            active,
+        }
+    }
+
+    /// Every static filter page of every model section.
+    pub(super) fn model_filter_keys(&self) -> Vec<(usize, bool, String)> {
+        let mut out = Vec::new();
+        for (s, sec) in self.model.content.sections.iter().enumerate() {
+            if sec.fm.page_kind != PageKind::Model {
+                continue;
+            }
+            let (fields, localities) = self.model_groups(s);
+            out.extend(fields.into_keys().map(|k| (s, true, k)));
+            out.extend(localities.into_keys().map(|k| (s, false, k)));
+        }
+        out
+    }
+
+    pub(super) fn model_filter_page(
+        &self,
+        tera: &tera::Tera,
+        s: usize,
+        by_field: bool,
+        key: &str,
+    ) -> Result<Vec<OutputFile>, Diagnostic> {
+        let (fields, localities) = self.model_groups(s);
+        let (filter, pages, segment) = if by_field {
+            (
+                Filter::Field(key),
+                fields.get(key).map(|f| f.1.clone()).unwrap_or_default(),
+                BY_FIELD,
+            )
+        } else {
+            (
+                Filter::Locality(key),
+                localities.get(key).cloned().unwrap_or_default(),
+                BY_LOCALITY,
+            )
+        };
+        let sec = &self.model.content.sections[s];
+        let base = format!("{}{segment}/{key}/", sec.path);
+        let filters = self.model_filters(s, Some(filter));
+        let (paginator, _) = self.paginate(&pages, None, 0, &base);
+        let mut view = self.section_view(s);
+        view.path = self.site.url(&base);
+        view.permalink = self.site.absolute(&base);
+        let list = super::ListPage {
+            section: Some(view),
+            paginator: Some(paginator),
+            filters: Some(filters),
+            ..self.empty_list()
+        };
+        let html = self.render_template(tera, &["section.html"], &list, &sec.file)?;
+        Ok(vec![OutputFile::html_page(
+            &pager_path(&base, 0),
+            html,
+            &sec.file,
+        )])
+    }
+
+    /// Conferences grouped by the year they started, newest first.
+    pub(super) fn conference_years(&self, pages: &[usize]) -> Vec<YearGroup> {
+        let mut dated: Vec<(chrono::DateTime<chrono::FixedOffset>, usize)> = pages
+            .iter()
+            .filter_map(|&i| {
+                let c = self.model.page(i).fm.conference.as_ref()?;
+                Some((content::to_datetime(&c.starts).ok()?, i))
+            })
+            .collect();
+        dated.sort_by_key(|d| std::cmp::Reverse(d.0));
+        let mut groups: Vec<YearGroup> = Vec::new();
+        for (d, i) in dated {
+            if groups.last().is_none_or(|g| g.year != d.year()) {
+                groups.push(YearGroup {
+                    year: d.year(),
+                    pages: Vec::new(),
+                });
+            }
+            groups
+                .last_mut()
+                .expect("pushed above")
+                .pages
+                .push(self.metas[i].clone());
+        }
+        groups
+    }
+
+    /// schema.org JSON-LD of a page: `NewsArticle`, `Event` or `Article`.
+    pub(super) fn page_json_ld(&self, i: usize) -> serde_json::Value {
+        let site = self.site;
+        let p = self.model.page(i);
+        let publisher = site
+            .config
+            .extra
+            .get("agency")
+            .and_then(|v| v.as_str())
+            .unwrap_or(&site.config.title);
+        let image =
+            p.fm.image
+                .as_ref()
+                .map(|img| site.absolute_url(&super::asset_url(site, &p.files_path, &img.src)));
+        let description =
+            p.fm.description
+                .clone()
+                .unwrap_or_else(|| self.model.page_md[i].summary_text.clone());
+        let authors: Vec<_> = if p.fm.authors.is_empty() {
+            vec![json!({"@type": "Organization", "name": publisher})]
+        } else {
+            p.fm.authors
+                .iter()
+                .map(|a| json!({"@type": "Person", "name": a}))
+                .collect()
+        };
+        match (p.kind, &p.fm.conference) {
+            (PageKind::Conference, Some(c)) => {
+                let starts = content::to_datetime(&c.starts).ok();
+                let ends = c
+                    .ends
+                    .as_ref()
+                    .and_then(|e| content::to_datetime(e).ok())
+                    .or(starts);
+                json!({
+                    "@context": "https://schema.org",
+                    "@type": "Event",
+                    "name": p.fm.title,
+                    "description": description,
+                    "startDate": starts.map(|d| d.format("%Y-%m-%d").to_string()),
+                    "endDate": ends.map(|d| d.format("%Y-%m-%d").to_string()),
+                    "eventStatus": "https://schema.org/EventScheduled",
+                    "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
+                    "location": {"@type": "Place", "name": c.venue, "address": c.venue},
+                    "organizer": c.organisers.iter().map(|o| json!({"@type": "Organization", "name": o})).collect::<Vec<_>>(),
+                    "url": site.absolute(&p.path),
+                    "image": image,
+                })
+            }
+            _ => json!({
+                "@context": "https://schema.org",
+                "@type": if p.kind == PageKind::Article { "NewsArticle" } else { "Article" },
+                "headline": p.fm.title,
+                "description": description,
+                "datePublished": p.date.map(|d| d.to_rfc3339()),
+                "dateModified": p.updated.or(p.date).map(|d| d.to_rfc3339()),
+                "author": authors,
+                "publisher": {"@type": "Organization", "name": publisher},
+                "image": image.map(|i| vec![i]),
+                "mainEntityOfPage": site.absolute(&p.path),
+                "inLanguage": site.config.language,
+                "keywords": p.fm.taxonomies.get("tags").map(|t| t.join(", ")),
+            }),
+        }
+    }
+}
