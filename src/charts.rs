@@ -141,7 +141,7 @@ pub fn trend(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(TRANSPARENT)
+            .max_light_lines(0)
             .bold_line_style(GRID)
             .axis_style(MUTED)
             .x_labels(span.min(14))
@@ -340,7 +340,7 @@ pub fn rank(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(TRANSPARENT)
+            .max_light_lines(0)
             .bold_line_style(GRID)
             .axis_style(MUTED)
             .x_labels(((y1 - y0 + 1) as usize).min(14))
@@ -450,14 +450,7 @@ fn rank_label(rank: u32, of: Option<u32>) -> String {
 /// Every entity's value in one year, best first, `highlight` in the accent colour.
 pub fn ranking(data: &Data, ind: &Indicator, year: i32, highlight: Option<&str>) -> Option<Chart> {
     init_font();
-    let rows: Vec<&Observation> = ind
-        .ranking(year)
-        .into_iter()
-        .filter(|o| {
-            data.entity(&o.entity)
-                .is_none_or(|e| e.kind != EntityKind::Country)
-        })
-        .collect();
+    let rows: Vec<&Observation> = data.ranking(ind, year);
     if rows.is_empty() {
         return None;
     }
@@ -500,7 +493,7 @@ pub fn ranking(data: &Data, ind: &Indicator, year: i32, highlight: Option<&str>)
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .light_line_style(TRANSPARENT)
+            .max_light_lines(0)
             .bold_line_style(GRID)
             .axis_style(MUTED)
             .y_labels(rows.len() * 2 + 1)
@@ -670,7 +663,17 @@ pub fn ranking_table(data: &Data, ind: &Indicator, year: i32, highlight: Option<
         escape_html(ind.label()),
         escape_html(&ind.unit)
     );
-    let mut rows: Vec<&Observation> = ind.values.iter().filter(|o| o.year == year).collect();
+    // The national row, then the units of the ranked kind.
+    let kind = data.ranked_kind(ind, year);
+    let mut rows: Vec<&Observation> = ind
+        .values
+        .iter()
+        .filter(|o| o.year == year)
+        .filter(|o| {
+            data.entity(&o.entity)
+                .is_some_and(|e| e.kind == EntityKind::Country || Some(e.kind) == kind)
+        })
+        .collect();
     rows.sort_by(|a, b| {
         let key = |o: &Observation| o.value.map(|v| if ind.higher_is_better { -v } else { v });
         match (key(a), key(b)) {

@@ -28,6 +28,9 @@ pub struct Config {
     /// How many items a feed carries.
     #[serde(default = "default_feed_limit")]
     pub feed_limit: usize,
+    /// Full-text search: the Pagefind index and the search page.
+    #[serde(default = "default_true")]
+    pub search: bool,
     #[serde(default)]
     pub taxonomies: Vec<TaxonomyConfig>,
     /// Where the generated pages live.
@@ -88,6 +91,9 @@ fn default_paginate_by() -> usize {
 }
 fn default_feed_limit() -> usize {
     20
+}
+fn default_true() -> bool {
+    true
 }
 
 /// The settings with the derived values every later stage needs.

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{self, Site};
@@ -235,7 +236,8 @@ pub struct Page {
 impl Page {
     /// The line of `key` in this page's file, for errors found after parsing.
     pub fn line_of_key(&self, key: &str) -> usize {
-        key_line(&self.front_matter, key).map_or(1, |l| l + 1)
+        // The front matter starts on line 2, after the opening `+++`.
+        key_line(&self.front_matter, key).map_or(1, |l| l + 2)
     }
 }
 
@@ -494,43 +496,25 @@ pub fn load(site: &Site, opts: LoadOptions, now: DateTime<FixedOffset>) -> (Cont
 
     let mut pages = Vec::new();
     let mut assets = Vec::new();
+    let mut page_sources: Vec<(&PathBuf, &String, Option<&String>)> = Vec::new();
+    let mut bundle_files: HashMap<&str, Vec<(&PathBuf, &str)>> = HashMap::new();
     for (file, rel) in &files {
-        let bundle = bundle_dirs
-            .iter()
-            .filter(|b| rel.starts_with(&format!("{b}/")))
-            .max_by_key(|b| b.len());
+        let bundle = innermost_bundle(rel, &bundle_dirs);
         let is_md = rel.ends_with(".md");
         if rel_file_in(rel, SECTION_FILE).is_some() && bundle.is_none() {
             continue;
         }
         match bundle {
             Some(b) if rel == &format!("{b}/{BUNDLE_FILE}") => {
-                if let Some(p) = load_page(
-                    site,
-                    file,
-                    rel,
-                    Some(b),
-                    &section_index,
-                    &sections,
-                    &mut errors,
-                ) {
-                    pages.push(p);
-                }
+                page_sources.push((file, rel, Some(b)))
             }
-            Some(_) => {} // bundle assets: placed once the page's path is known
-            None if is_md => {
-                if let Some(p) = load_page(
-                    site,
-                    file,
-                    rel,
-                    None,
-                    &section_index,
-                    &sections,
-                    &mut errors,
-                ) {
-                    pages.push(p);
-                }
-            }
+            // Bundle assets are placed once the page's path is known.
+            Some(b) if !is_md => bundle_files
+                .entry(b.as_str())
+                .or_default()
+                .push((file, &rel[b.len() + 1..])),
+            Some(_) => {}
+            None if is_md => page_sources.push((file, rel, None)),
             None => {
                 let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
                 assets.push(Asset {
@@ -540,22 +524,38 @@ pub fn load(site: &Site, opts: LoadOptions, now: DateTime<FixedOffset>) -> (Cont
             }
         }
     }
+    // Reading and parsing pages is independent work: do it on every core.
+    let loaded: Vec<(Option<Page>, Diagnostics)> = page_sources
+        .par_iter()
+        .map(|&(file, rel, bundle)| {
+            let mut errs = Diagnostics::default();
+            let page = load_page(
+                site,
+                file,
+                rel,
+                bundle,
+                &section_index,
+                &sections,
+                &mut errs,
+            );
+            (page, errs)
+        })
+        .collect();
+    for (page, errs) in loaded {
+        errors.extend(errs.0);
+        pages.extend(page);
+    }
     // Bundle assets go beside their page's output, wherever its slug puts it.
     for page in &pages {
         let Some(bundle) = &page.bundle_dir else {
             continue;
         };
-        let prefix = format!("{}/", rel_slash(bundle, &content_dir));
-        for (file, rel) in &files {
-            if let Some(inner) = rel.strip_prefix(&prefix)
-                && inner != BUNDLE_FILE
-                && !inner.ends_with(".md")
-            {
-                assets.push(Asset {
-                    src: file.clone(),
-                    dest: format!("{}{}", page.path, inner),
-                });
-            }
+        let dir = rel_slash(bundle, &content_dir);
+        for (file, inner) in bundle_files.get(dir.as_str()).into_iter().flatten() {
+            assets.push(Asset {
+                src: (*file).clone(),
+                dest: format!("{}{}", page.path, inner),
+            });
         }
     }
 
@@ -568,6 +568,37 @@ pub fn load(site: &Site, opts: LoadOptions, now: DateTime<FixedOffset>) -> (Cont
         },
         errors,
     )
+}
+
+/// Re-reads one page file as [`load`] does, against the sections already
+/// loaded: `serve` re-reads only the file an editor saved. `None` when the
+/// file has problems (they are in the diagnostics) or is no page.
+pub fn load_page_file(
+    site: &Site,
+    file: &Path,
+    sections: &[Section],
+) -> (Option<Page>, Diagnostics) {
+    let mut errors = Diagnostics::default();
+    let rel = rel_slash(file, &site.root.join("content"));
+    if is_hidden(&rel) || !rel.ends_with(".md") || rel_file_in(&rel, SECTION_FILE).is_some() {
+        return (None, errors);
+    }
+    let bundle = rel_file_in(&rel, BUNDLE_FILE).filter(|b| !b.is_empty());
+    let index: HashMap<String, usize> = sections
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.dir.clone(), i))
+        .collect();
+    let page = load_page(
+        site,
+        file,
+        &rel,
+        bundle.as_ref(),
+        &index,
+        sections,
+        &mut errors,
+    );
+    (page, errors)
 }
 
 fn load_page(
@@ -855,6 +886,18 @@ fn read_and_split(file: &Path, errors: &mut Diagnostics) -> Option<Parsed> {
             None
         }
     }
+}
+
+/// The innermost page-bundle folder holding `rel`, if any.
+fn innermost_bundle<'a>(rel: &str, bundles: &'a HashSet<String>) -> Option<&'a String> {
+    let mut dir = rel;
+    while let Some((parent, _)) = dir.rsplit_once('/') {
+        if let Some(b) = bundles.get(parent) {
+            return Some(b);
+        }
+        dir = parent;
+    }
+    None
 }
 
 /// `tin-tuc/_index.md` with name `_index.md` → `Some("tin-tuc")`; `_index.md` → `Some("")`.

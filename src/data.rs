@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -216,6 +217,32 @@ impl Data {
             .map(|i| &self.indicators[i])
     }
 
+    /// The kind of unit an indicator ranks in `year`: the most common kind
+    /// among its non-national values (provinces, usually), so that a
+    /// district's figure is never ranked among provinces.
+    pub fn ranked_kind(&self, ind: &Indicator, year: i32) -> Option<EntityKind> {
+        let mut counts: Vec<(EntityKind, usize)> = Vec::new();
+        for o in ind.values.iter().filter(|o| o.year == year) {
+            match self.entity(&o.entity).map(|e| e.kind) {
+                Some(EntityKind::Country) | None => {}
+                Some(k) => match counts.iter_mut().find(|(kind, _)| *kind == k) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((k, 1)),
+                },
+            }
+        }
+        counts.into_iter().max_by_key(|&(_, n)| n).map(|(k, _)| k)
+    }
+
+    /// Units of the ranked kind with a value in `year`, best first.
+    pub fn ranking<'a>(&self, ind: &'a Indicator, year: i32) -> Vec<&'a Observation> {
+        let kind = self.ranked_kind(ind, year);
+        ind.ranking(year)
+            .into_iter()
+            .filter(|o| self.entity(&o.entity).map(|e| e.kind) == kind)
+            .collect()
+    }
+
     /// The entity of kind `country`, whose values are the national figures.
     pub fn country(&self) -> Option<&Entity> {
         self.entities.iter().find(|e| e.kind == EntityKind::Country)
@@ -261,26 +288,43 @@ pub fn load(root: &Path) -> (Data, Diagnostics) {
             }
         };
         files.sort();
-        for file in &files {
-            let Some(ext) = file.extension().and_then(|e| e.to_str()) else {
-                continue;
-            };
-            let stem = file
-                .file_stem()
+        let ext = |f: &Path| {
+            f.extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let stem = |f: &Path| {
+            f.file_stem()
                 .and_then(|s| s.to_str())
-                .unwrap_or_default();
-            match ext {
-                "toml" => {
-                    if let Some(ind) = load_indicator(file, stem, &data, &mut errors) {
-                        data.indicators.push(ind);
-                    }
-                }
-                "csv" if !file.with_extension("toml").exists() => errors.push(Diagnostic::file(
-                    file,
-                    format!("values for an indicator without metadata: add {stem}.toml beside it"),
-                )),
-                _ => {}
-            }
+                .unwrap_or_default()
+                .to_string()
+        };
+        for file in files
+            .iter()
+            .filter(|f| ext(f) == "csv" && !f.with_extension("toml").exists())
+        {
+            errors.push(Diagnostic::file(
+                file,
+                format!(
+                    "values for an indicator without metadata: add {}.toml beside it",
+                    stem(file)
+                ),
+            ));
+        }
+        // Indicators are independent of each other: parse them in parallel.
+        let loaded: Vec<(Option<Indicator>, Diagnostics)> = files
+            .par_iter()
+            .filter(|f| ext(f) == "toml")
+            .map(|file| {
+                let mut errs = Diagnostics::default();
+                let ind = load_indicator(file, &stem(file), &data, &mut errs);
+                (ind, errs)
+            })
+            .collect();
+        for (ind, errs) in loaded {
+            errors.extend(errs.0);
+            data.indicators.extend(ind);
         }
     }
     data.indicators.sort_by(|a, b| a.id.cmp(&b.id));
@@ -308,6 +352,7 @@ fn load_entities(file: &Path, data: &mut Data, errors: &mut Diagnostics) {
     let Some(text) = read_text(file, errors) else {
         return;
     };
+    let line_index = diag::LineIndex::new(&text);
     let parsed: EntitiesFile = match toml::from_str(&text) {
         Ok(p) => p,
         Err(e) => {
@@ -317,7 +362,7 @@ fn load_entities(file: &Path, data: &mut Data, errors: &mut Diagnostics) {
     };
     let mut lines = Vec::new();
     for spanned in parsed.entity {
-        let line = diag::line_of(&text, spanned.span().start);
+        let line = line_index.line(spanned.span().start);
         let raw = spanned.into_inner();
         if !text::is_slug(&raw.id) {
             errors.push(Diagnostic::at(
@@ -423,6 +468,7 @@ fn load_indicator(
         return None;
     }
     let text = read_text(file, errors)?;
+    let line_index = diag::LineIndex::new(&text);
     let parsed: IndicatorFile = match toml::from_str(&text) {
         Ok(p) => p,
         Err(e) => {
@@ -433,7 +479,7 @@ fn load_indicator(
     let mut seen: HashMap<(String, i32), Origin> = HashMap::new();
     let mut values = Vec::new();
     for spanned in &parsed.values {
-        let line = diag::line_of(&text, spanned.span().start);
+        let line = line_index.line(spanned.span().start);
         let origin = Origin {
             file: file.to_path_buf(),
             line,
@@ -452,7 +498,7 @@ fn load_indicator(
 
     let mut targets = Vec::new();
     for spanned in &parsed.targets {
-        let line = diag::line_of(&text, spanned.span().start);
+        let line = line_index.line(spanned.span().start);
         let t = spanned.get_ref();
         let mut ok = true;
         if let Some(e) = &t.entity
@@ -490,7 +536,7 @@ fn load_indicator(
     }
     let scale = match parsed.scale {
         Some(s) => {
-            let line = diag::line_of(&text, s.span().start);
+            let line = line_index.line(s.span().start);
             match s.get_ref().as_slice() {
                 [a, b] if a < b => Some((*a, *b)),
                 _ => {

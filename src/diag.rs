@@ -111,6 +111,28 @@ pub fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
+/// Line numbers of byte offsets in one text, answered by binary search: for
+/// files with thousands of spans (indicator values), where `line_of` for each
+/// would rescan the file every time.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        LineIndex {
+            starts: std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect(),
+        }
+    }
+
+    /// The 1-based line of byte `offset`.
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+}
+
 /// Turns a `toml` parse error into a diagnostic. `first_line` is the line of the
 /// file on which `text` starts, so front-matter errors point into the whole file.
 pub fn from_toml(file: &Path, text: &str, first_line: usize, err: &toml::de::Error) -> Diagnostic {
@@ -168,6 +190,15 @@ mod tests {
         assert_eq!(line_of(t, 2), 2);
         assert_eq!(line_of(t, 4), 3);
         assert_eq!(line_of(t, 100), 3);
+    }
+
+    #[test]
+    fn line_index_agrees_with_line_of() {
+        let t = "a\nbb\n\nccc\n";
+        let idx = LineIndex::new(t);
+        for off in 0..t.len() + 2 {
+            assert_eq!(idx.line(off.min(t.len())), line_of(t, off), "offset {off}");
+        }
     }
 
     #[test]

@@ -100,7 +100,8 @@ pub fn indicator_json(site: &Site, data: &Data, ind: &Indicator) -> Vec<u8> {
 
 /// Every download of every indicator, and the catalogue.
 pub fn files(site: &Site, data: &Data) -> Vec<OutputFile> {
-    if data.indicators.is_empty() {
+    // The indicator index links the catalogue, so it exists whenever that page does.
+    if data.indicators.is_empty() && data.entities.is_empty() {
         return Vec::new();
     }
     let dir = &site.config.paths.indicators;

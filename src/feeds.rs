@@ -226,6 +226,10 @@ pub fn sitemap_files(site: &Site, model: &Model, data: &Data) -> Vec<OutputFile>
             site.absolute(&format!("{}/{}/", paths.archive, y.year)),
             None,
         ));
+        for m in &y.months {
+            let path = format!("{}/{}/{:02}/", paths.archive, y.year, m.month);
+            urls.push((site.absolute(&path), None));
+        }
     }
     if !data.indicators.is_empty() {
         urls.push((site.absolute(&format!("{}/", paths.indicators)), None));

@@ -12,7 +12,9 @@ pub mod downloads;
 pub mod feeds;
 pub mod markdown;
 pub mod output;
+pub mod progress;
 pub mod render;
+pub mod search;
 pub mod shortcodes;
 pub mod site;
 pub mod text;
@@ -37,31 +39,89 @@ pub struct Options {
     pub now: Option<DateTime<FixedOffset>>,
 }
 
+/// Per-stage wall times, printed to stderr when `MINHBACH_TIMINGS` is set:
+/// the first thing to read when a build is slow.
+struct Timings {
+    on: bool,
+    last: std::time::Instant,
+    laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Timings {
+    fn new() -> Self {
+        Timings {
+            on: std::env::var_os("MINHBACH_TIMINGS").is_some(),
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, stage: &'static str) {
+        progress::done(stage);
+        let now = std::time::Instant::now();
+        self.laps.push((stage, now - self.last));
+        self.last = now;
+    }
+
+    fn report(&self) {
+        if self.on {
+            for (stage, d) in &self.laps {
+                eprintln!("  {stage:<24} {:>8.1} ms", d.as_secs_f64() * 1000.0);
+            }
+        }
+    }
+}
+
 /// A rendered site, not yet written anywhere.
 pub struct Generated {
     pub site: config::Site,
     pub files: Vec<OutputFile>,
     pub page_count: usize,
+    /// The stages' results the files were rendered from: `serve` keeps them
+    /// to rebuild only what an edit affects, `check` to look further.
+    pub stages: Stages,
+}
+
+/// What the pipeline computed on the way to the files.
+pub struct Stages {
+    pub model: site::Model,
+    pub data: data::Data,
+    /// Each indicator's description, rendered from Markdown.
+    pub indicator_html: Vec<String>,
 }
 
 /// Runs every stage up to (not including) writing. Problems from every stage
 /// are gathered, so one run reports them all.
 pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
+    pipeline(opts, true)
+}
+
+/// [`generate`] without the search index (`check` needs no index; the site's
+/// own files cannot make indexing fail once rendering succeeded).
+pub fn generate_unindexed(opts: &Options) -> Result<Generated, Diagnostics> {
+    pipeline(opts, false)
+}
+
+fn pipeline(opts: &Options, index_search: bool) -> Result<Generated, Diagnostics> {
+    let mut timings = Timings::new();
     let root = &opts.root;
     let site = config::load(root, opts.base_url.as_deref()).map_err(|d| relative(d, root))?;
     let now = opts
         .now
         .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
-    let (content, mut errors) = content::load(
+    timings.lap("config");
+    let (mut content, mut errors) = content::load(
         &site,
         content::LoadOptions {
             drafts: opts.drafts,
         },
         now,
     );
+    timings.lap("content");
     let (data, data_errors) = data::load(root);
     errors.extend(data_errors.0);
 
+    timings.lap("data");
     // Markdown, with links resolved against every page and section source.
     let mut urls: HashMap<String, String> = HashMap::new();
     for p in &content.pages {
@@ -90,6 +150,7 @@ pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
                 .collect::<Vec<_>>()
         })
     };
+    progress::phase("Markdown and charts", content.pages.len());
     let page_results: Vec<_> = content
         .pages
         .par_iter()
@@ -99,7 +160,9 @@ pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
                     .parent()
                     .map_or_else(|| content_dir.clone(), PathBuf::from)
             });
-            render_md(&p.body, p.body_line, &p.file, &p.files_path, dir)
+            let r = render_md(&p.body, p.body_line, &p.file, &p.files_path, dir);
+            progress::tick();
+            r
         })
         .collect();
     let section_results: Vec<_> = content
@@ -129,6 +192,12 @@ pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
             Default::default()
         }));
     }
+    timings.lap("markdown");
+    // The Markdown sources are rendered: release them before rendering pages,
+    // the stage with the most live memory.
+    for p in &mut content.pages {
+        p.body = String::new();
+    }
     check_anchors(&content, &page_md, &section_md, &mut errors);
     let indicator_html: Vec<String> =
         data.indicators
@@ -155,7 +224,9 @@ pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
 
     let page_count = content.pages.len();
     let assets = content.assets.clone();
+    timings.lap("anchors+descriptions");
     let model = site::assemble(&site, content, page_md, section_md, &data, &mut errors);
+    timings.lap("site");
     let mut files = match render::load_templates(&site) {
         Ok(templates) => match render::render(&site, &model, &data, &indicator_html, &templates) {
             Ok(f) => f,
@@ -169,6 +240,7 @@ pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
             Vec::new()
         }
     };
+    timings.lap("render");
     files.extend(feeds::feed_files(&site, &model));
     files.extend(feeds::sitemap_files(&site, &model, &data));
     files.extend(downloads::files(&site, &data));
@@ -191,12 +263,28 @@ pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
             ));
         }
     }
+    timings.lap("feeds+downloads+static");
+    // Search indexes the rendered pages: a stage of its own, after rendering.
+    if index_search && site.config.search && errors.is_empty() {
+        match search::index(&site, &files) {
+            Ok(bundle) => files.extend(bundle),
+            Err(e) => errors.push(e),
+        }
+        timings.lap("search");
+    }
     errors.extend(output::check_collisions(&files, root));
+    timings.lap("collisions");
+    timings.report();
     let errors = relative(errors, root).sorted();
     errors.into_result(Generated {
         site,
         files,
         page_count,
+        stages: Stages {
+            model,
+            data,
+            indicator_html,
+        },
     })
 }
 

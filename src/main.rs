@@ -1,11 +1,13 @@
 //! The `minhbach` command line: parses arguments and reports results.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use minhbach::{Options, cmd, diag::Diagnostics};
+use minhbach::{Options, cmd, diag::Diagnostics, progress};
 
 #[derive(Parser)]
 #[command(
@@ -35,14 +37,21 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
     },
-    /// Load, parse and render everything, write nothing, report every problem.
+    /// Load, parse and render everything, check referenced files, write
+    /// nothing, report every problem.
     Check {
         #[arg(long, default_value = ".")]
         root: PathBuf,
         #[arg(long)]
         drafts: bool,
+        /// Also request every external link (http/https).
+        #[arg(long)]
+        external: bool,
+        /// Seconds one external link may take.
+        #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+        timeout: u64,
     },
-    /// Build, then serve the site on loopback.
+    /// Build, serve the site on loopback, rebuild on changes and reload the browser.
     Serve {
         #[arg(long, default_value = ".")]
         root: PathBuf,
@@ -52,15 +61,30 @@ enum Command {
         bind: std::net::IpAddr,
         #[arg(long)]
         drafts: bool,
+        /// Open the site in the default browser.
         #[arg(long)]
-        output: Option<PathBuf>,
+        open: bool,
+    },
+    /// Start a draft page: content/<SECTION>/<folded title>.md.
+    New {
+        /// The section folder below content/, like `tin-tuc`.
+        section: String,
+        /// The page's title, like "Hội nghị sơ kết cải cách hành chính".
+        title: String,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
+    /// Create a new site (config, a sample article, the default theme) in an empty folder.
+    Init {
+        /// The folder to create the site in (made if missing; must be empty).
+        dir: PathBuf,
     },
 }
 
-fn fail(errors: Diagnostics) -> ExitCode {
+fn fail(errors: Diagnostics, what: &str) -> ExitCode {
     eprint!("{errors}");
     eprintln!(
-        "{} error{} found; nothing was written.",
+        "{} error{} found{what}.",
         errors.len(),
         if errors.len() == 1 { "" } else { "s" }
     );
@@ -69,6 +93,9 @@ fn fail(errors: Diagnostics) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if std::io::stderr().is_terminal() {
+        progress::enable();
+    }
     match cli.command {
         Command::Build {
             root,
@@ -82,7 +109,9 @@ fn main() -> ExitCode {
                 base_url,
                 now: None,
             };
-            match cmd::build::run(&opts, output.as_deref()) {
+            let result = cmd::build::run(&opts, output.as_deref());
+            progress::clear();
+            match result {
                 Ok(s) => {
                     eprintln!(
                         "Built {} pages ({} files: {} written, {} unchanged, {} removed) into {} in {:.0?}",
@@ -96,27 +125,14 @@ fn main() -> ExitCode {
                     );
                     ExitCode::SUCCESS
                 }
-                Err(e) => fail(e),
+                Err(e) => fail(e, "; nothing was written"),
             }
         }
-        Command::Check { root, drafts } => match cmd::check::run(&Options {
+        Command::Check {
             root,
             drafts,
-            base_url: None,
-            now: None,
-        }) {
-            Ok(n) => {
-                eprintln!("Checked {n} pages: no problems found.");
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(e),
-        },
-        Command::Serve {
-            root,
-            port,
-            bind,
-            drafts,
-            output,
+            external,
+            timeout,
         } => {
             let opts = Options {
                 root,
@@ -124,10 +140,82 @@ fn main() -> ExitCode {
                 base_url: None,
                 now: None,
             };
-            match cmd::serve::run(&opts, SocketAddr::new(bind, port), output.as_deref()) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => fail(e),
+            let check = cmd::check::CheckOptions {
+                external,
+                timeout: Duration::from_secs(timeout.max(1)),
+                ..Default::default()
+            };
+            let (report, errors) = cmd::check::run_with(&opts, &check);
+            progress::clear();
+            if !errors.is_empty() {
+                eprint!("{errors}");
+            }
+            if let Some(x) = &report.external {
+                eprintln!(
+                    "External links: {} checked in {:.1} s, {} broken.",
+                    x.links,
+                    x.elapsed.as_secs_f64(),
+                    x.broken
+                );
+            }
+            if errors.is_empty() {
+                eprintln!("Checked {} pages: no problems found.", report.pages);
+                ExitCode::SUCCESS
+            } else {
+                eprintln!(
+                    "{} error{} found.",
+                    errors.len(),
+                    if errors.len() == 1 { "" } else { "s" }
+                );
+                ExitCode::FAILURE
             }
         }
+        Command::Serve {
+            root,
+            port,
+            bind,
+            drafts,
+            open,
+        } => {
+            let opts = Options {
+                root,
+                drafts,
+                base_url: None,
+                now: None,
+            };
+            let serve = cmd::serve::ServeOptions {
+                addr: SocketAddr::new(bind, port),
+                open,
+            };
+            match cmd::serve::run(&opts, &serve) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(e, ""),
+            }
+        }
+        Command::New {
+            section,
+            title,
+            root,
+        } => match cmd::new::run(&root, &section, &title, cmd::new::vietnam_now()) {
+            Ok(file) => {
+                eprintln!(
+                    "Created {} (a draft: remove `draft = true` to publish)",
+                    file.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e, "; nothing was written"),
+        },
+        Command::Init { dir } => match cmd::init::run(&dir, cmd::new::vietnam_now()) {
+            Ok(n) => {
+                eprintln!(
+                    "Created a new site in {} ({n} files). Next: cd {} && minhbach serve",
+                    dir.display(),
+                    dir.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e, "; nothing was written"),
+        },
     }
 }

@@ -48,7 +48,11 @@ impl OutputFile {
         }
     }
 
-    pub fn html_page(site_path: &str, html: String, source: impl Into<PathBuf>) -> Self {
+    pub fn html_page(
+        site_path: &str,
+        html: impl Into<Vec<u8>>,
+        source: impl Into<PathBuf>,
+    ) -> Self {
         Self::bytes(format!("{site_path}index.html"), html, source)
     }
 }

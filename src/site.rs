@@ -257,23 +257,32 @@ fn related_pages(pages: &[Page], taxonomies: &[Taxonomy]) -> Vec<Vec<usize>> {
             }
         }
     }
-    let mut scores: HashMap<usize, f64> = HashMap::new();
+    // Scores live in a dense array indexed by page, reset through the list of
+    // pages touched: no hashing in the inner loop.
+    let mut scores: Vec<f64> = vec![0.0; pages.len()];
+    let mut touched: Vec<usize> = Vec::new();
     page_terms
         .iter()
         .enumerate()
         .map(|(p, terms)| {
-            scores.clear();
             for &(t, k, pos) in terms {
                 let list = &taxonomies[t].terms[k].pages;
                 let weight = 1.0 / (list.len() as f64).ln_1p();
                 let window = &list[pos.saturating_sub(WINDOW)..(pos + WINDOW + 1).min(list.len())];
                 for &q in window {
                     if q != p {
-                        *scores.entry(q).or_default() += weight;
+                        if scores[q] == 0.0 {
+                            touched.push(q);
+                        }
+                        scores[q] += weight;
                     }
                 }
             }
-            let mut best: Vec<(usize, f64)> = scores.iter().map(|(&q, &s)| (q, s)).collect();
+            let mut best: Vec<(usize, f64)> = touched.iter().map(|&q| (q, scores[q])).collect();
+            for &q in &touched {
+                scores[q] = 0.0;
+            }
+            touched.clear();
             best.sort_by(|a, b| {
                 b.1.total_cmp(&a.1)
                     .then_with(|| pages[b.0].date.cmp(&pages[a.0].date))

@@ -20,20 +20,28 @@ pub struct Summary {
 /// Builds the site below `opts.root` into `output` (default: the config's `output_dir`).
 pub fn run(opts: &Options, output: Option<&Path>) -> Result<Summary, Diagnostics> {
     let start = Instant::now();
-    let generated = generate(opts)?;
+    let crate::Generated {
+        site,
+        files,
+        page_count,
+        stages,
+    } = generate(opts)?;
+    // The intermediate stages serve `serve` and `check`; a build only writes
+    // files, so free them first: peak memory is the files alone.
+    drop(stages);
     let out = match output {
         Some(o) if o.is_absolute() => o.to_path_buf(),
         Some(o) => std::env::current_dir()
             .map(|d| d.join(o))
             .unwrap_or_else(|_| o.to_path_buf()),
-        None => generated.site.root.join(&generated.site.config.output_dir),
+        None => site.root.join(&site.config.output_dir),
     };
-    check_output_dir(&generated.site.root, &out)?;
-    let stats = output::write(&out, &generated.files)
+    check_output_dir(&site.root, &out)?;
+    let stats = output::write(&out, &files)
         .map_err(|e| Diagnostic::file(&out, format!("cannot write the site: {e}")))?;
     Ok(Summary {
-        pages: generated.page_count,
-        files: generated.files.len(),
+        pages: page_count,
+        files: files.len(),
         output: out,
         stats,
         elapsed: start.elapsed(),

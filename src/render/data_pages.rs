@@ -86,7 +86,8 @@ struct EntityView<'a> {
     path: String,
     parents: Vec<LinkView>,
     children: Vec<LinkView>,
-    valid_to: Option<&'a str>,
+    /// `30/06/2025`
+    valid_to: Option<String>,
     successor: Option<LinkView>,
     indicators: Vec<EntityIndicatorView>,
     articles: Vec<Value>,
@@ -146,13 +147,9 @@ impl Ctx<'_> {
                 .map(|o| self.value_view(ind, o))
         });
         let leader = latest_year.and_then(|y| {
-            ind.ranking(y)
-                .into_iter()
-                .find(|o| {
-                    self.data
-                        .entity(&o.entity)
-                        .is_none_or(|e| e.kind != EntityKind::Country)
-                })
+            self.data
+                .ranking(ind, y)
+                .first()
                 .map(|o| self.value_view(ind, o))
         });
         IndicatorSummary {
@@ -393,7 +390,7 @@ impl Ctx<'_> {
                 .children(&ent.id)
                 .map(|c| self.entity_link(c))
                 .collect(),
-            valid_to: ent.valid_to.as_deref(),
+            valid_to: ent.valid_to.as_deref().map(vi_date),
             successor: ent
                 .successor
                 .as_deref()
@@ -414,6 +411,14 @@ impl Ctx<'_> {
             html,
             &source,
         )])
+    }
+}
+
+/// `2025-06-30` → `30/06/2025`, as dates read elsewhere on the site.
+fn vi_date(iso: &str) -> String {
+    match iso.split('-').collect::<Vec<_>>()[..] {
+        [y, m, d] => format!("{d}/{m}/{y}"),
+        _ => iso.to_string(),
     }
 }
 

@@ -37,6 +37,8 @@ struct ConfigView<'a> {
     /// Top-level sections, by weight: the site's main navigation.
     nav: Vec<LinkView>,
     paths: PathsView,
+    /// Whether the site has search (`search` in the config).
+    search: bool,
     generator: &'static str,
 }
 
@@ -254,8 +256,9 @@ struct ArchiveView {
 #[derive(Serialize)]
 struct ListPage<'a> {
     section: Option<SectionView<'a>>,
-    taxonomy: Option<&'a TaxonomyView>,
-    term: Option<&'a TermView>,
+    /// Pre-serialized (see `Ctx::taxonomy_values`), shared by every page of the taxonomy.
+    taxonomy: Option<Value>,
+    term: Option<Value>,
     archive: Option<ArchiveView>,
     paginator: Option<Paginator>,
     /// The newest pages of the whole site (the home page's news).
@@ -463,12 +466,18 @@ struct Ctx<'a> {
     templates: &'a Templates,
     metas: Vec<Value>,
     taxonomies: Vec<TaxonomyView>,
+    /// Each taxonomy's view and its terms' views, serialized once: a term
+    /// with 24 pagers would otherwise re-serialize the whole term list 24 times.
+    taxonomy_values: Vec<Value>,
+    term_values: Vec<Vec<Value>>,
     lang: &'a str,
     /// Each indicator's description, rendered from Markdown.
     indicator_html: &'a [String],
 }
 
-enum Job {
+/// One output (or a few: a pager and its redirect) to render. Public so that
+/// `serve` can re-render only the jobs an edit affects ([`render_selected`]).
+pub enum Job {
     Page(usize),
     DataIndex,
     ModelFilter {
@@ -498,6 +507,7 @@ enum Job {
         month: Option<usize>,
     },
     NotFound,
+    Search,
 }
 
 /// Renders the site into output files (HTML pages; the caller adds the rest).
@@ -508,15 +518,60 @@ pub fn render(
     indicator_html: &[String],
     templates: &Templates,
 ) -> Result<Vec<OutputFile>, Diagnostics> {
+    render_jobs(site, model, data, indicator_html, templates, None, None)
+}
+
+/// Each page's metadata view (PageMeta), as list templates get it.
+pub fn page_metas(site: &Site, model: &Model, data: &Data) -> Vec<Value> {
+    (0..model.content.pages.len())
+        .into_par_iter()
+        .map(|i| page_meta_value(site, model, data, i))
+        .collect()
+}
+
+/// The metadata view of page `i`.
+pub fn page_meta_value(site: &Site, model: &Model, data: &Data, i: usize) -> Value {
+    Value::from_serializable(&page_meta(site, model, data, i))
+}
+
+/// Renders only the jobs `keep` accepts, with page views computed earlier
+/// ([`page_metas`]); alias redirects are not rendered. For `serve`, which
+/// re-renders what an edit affects.
+pub fn render_selected(
+    site: &Site,
+    model: &Model,
+    data: &Data,
+    indicator_html: &[String],
+    templates: &Templates,
+    metas: Vec<Value>,
+    keep: &(dyn Fn(&Job) -> bool + Sync),
+) -> Result<Vec<OutputFile>, Diagnostics> {
+    render_jobs(
+        site,
+        model,
+        data,
+        indicator_html,
+        templates,
+        Some(metas),
+        Some(keep),
+    )
+}
+
+fn render_jobs(
+    site: &Site,
+    model: &Model,
+    data: &Data,
+    indicator_html: &[String],
+    templates: &Templates,
+    metas: Option<Vec<Value>>,
+    keep: Option<&(dyn Fn(&Job) -> bool + Sync)>,
+) -> Result<Vec<OutputFile>, Diagnostics> {
     let config_view = config_view(site, model);
     let mut tera_ctx_config = Context::new();
     tera_ctx_config.insert("config", &config_view);
     let lang = site.config.language.as_str();
-    let metas: Vec<Value> = (0..model.content.pages.len())
-        .into_par_iter()
-        .map(|i| Value::from_serializable(&page_meta(site, model, data, i)))
-        .collect();
-    let taxonomies = model
+    let metas = metas.unwrap_or_else(|| page_metas(site, model, data));
+    let taxonomies: Vec<TaxonomyView> = model
         .taxonomies
         .iter()
         .map(|t| TaxonomyView {
@@ -530,6 +585,11 @@ pub fn render(
                 .collect(),
         })
         .collect();
+    let taxonomy_values = taxonomies.iter().map(Value::from_serializable).collect();
+    let term_values = taxonomies
+        .iter()
+        .map(|t| t.terms.iter().map(Value::from_serializable).collect())
+        .collect();
     let ctx = Ctx {
         site,
         model,
@@ -537,6 +597,8 @@ pub fn render(
         templates,
         metas,
         taxonomies,
+        taxonomy_values,
+        term_values,
         lang,
         indicator_html,
     };
@@ -593,12 +655,25 @@ pub fn render(
     }
     jobs.extend((0..data.entities.len()).map(Job::Entity));
     jobs.push(Job::NotFound);
+    if site.config.search {
+        jobs.push(Job::Search);
+    }
 
     // The config is the same for every page: Tera's global context holds it once.
     let mut tera = templates.tera.clone();
     tera.global_context().extend(tera_ctx_config);
-    let results: Vec<Result<Vec<OutputFile>, Diagnostic>> =
-        jobs.par_iter().map(|job| ctx.run(&tera, job)).collect();
+    if let Some(keep) = keep {
+        jobs.retain(|j| keep(j));
+    }
+    crate::progress::phase("pages", jobs.len());
+    let results: Vec<Result<Vec<OutputFile>, Diagnostic>> = jobs
+        .par_iter()
+        .map(|job| {
+            let r = ctx.run(&tera, job);
+            crate::progress::tick();
+            r
+        })
+        .collect();
     let mut files = Vec::with_capacity(results.len());
     let mut errors = Diagnostics::default();
     for r in results {
@@ -608,7 +683,7 @@ pub fn render(
         }
     }
     // Pages with aliases get redirect pages at their old URLs.
-    for p in &model.content.pages {
+    for p in model.content.pages.iter().filter(|_| keep.is_none()) {
         for alias in &p.fm.aliases {
             let rel = alias.trim_start_matches('/');
             let out = if rel.ends_with(".html") || rel.ends_with(".htm") {
@@ -651,7 +726,7 @@ impl Ctx<'_> {
             Job::Taxonomy(t) => {
                 let view = &self.taxonomies[t];
                 let list = ListPage {
-                    taxonomy: Some(view),
+                    taxonomy: Some(self.taxonomy_values[t].clone()),
                     ..self.empty_list()
                 };
                 let path = format!("{}/", view.name);
@@ -673,12 +748,12 @@ impl Ctx<'_> {
                 pager,
             } => {
                 let tax = &self.model.taxonomies[taxonomy];
-                let view = &self.taxonomies[taxonomy].terms[term];
+                let view = self.term_values[taxonomy][term].clone();
                 let base = format!("{}/{}/", tax.name, tax.terms[term].slug);
                 let (paginator, mut files) =
                     self.paginate(&tax.terms[term].pages, Some(tax.paginate_by), pager, &base);
                 let list = ListPage {
-                    taxonomy: Some(&self.taxonomies[taxonomy]),
+                    taxonomy: Some(self.taxonomy_values[taxonomy].clone()),
                     term: Some(view),
                     paginator: Some(paginator),
                     ..self.empty_list()
@@ -717,8 +792,8 @@ impl Ctx<'_> {
                     terms: Vec::new(),
                 };
                 let list = ListPage {
-                    taxonomy: Some(&tax),
-                    term: Some(&term),
+                    taxonomy: Some(Value::from_serializable(&tax)),
+                    term: Some(Value::from_serializable(&term)),
                     paginator: Some(paginator),
                     ..self.empty_list()
                 };
@@ -762,7 +837,7 @@ impl Ctx<'_> {
                         .collect(),
                 };
                 let list = ListPage {
-                    taxonomy: Some(&tax),
+                    taxonomy: Some(Value::from_serializable(&tax)),
                     ..self.empty_list()
                 };
                 let html = self.render_template(
@@ -779,6 +854,19 @@ impl Ctx<'_> {
             }
             Job::Indicator(i) => self.indicator_page(tera, i),
             Job::Entity(e) => self.entity_page(tera, e),
+            Job::Search => {
+                let html = self.render_template(
+                    tera,
+                    &["search.html"],
+                    &self.empty_list(),
+                    &self.site.config_file(),
+                )?;
+                Ok(vec![OutputFile::html_page(
+                    &format!("{}/", self.site.config.paths.search),
+                    html,
+                    self.site.config_file(),
+                )])
+            }
             Job::NotFound => {
                 let html = self.render_template(
                     tera,
@@ -1101,13 +1189,15 @@ impl Ctx<'_> {
         (paginator, extra)
     }
 
+    /// Renders the first of `names` that exists. The bytes go straight into
+    /// the output buffer: no UTF-8 re-validation of every page.
     fn render_template<T: Serialize>(
         &self,
         tera: &Tera,
         names: &[&str],
         view: &T,
         source: &Path,
-    ) -> Result<String, Diagnostic> {
+    ) -> Result<Vec<u8>, Diagnostic> {
         let Some(name) = names
             .iter()
             .find(|n| self.templates.tera.contains_template(n))
@@ -1123,13 +1213,15 @@ impl Ctx<'_> {
         let ctx = Context::from_serialize(view).map_err(|e| {
             Diagnostic::file(source, format!("cannot build the template context: {e}"))
         })?;
-        tera.render(name, &ctx).map_err(|e| {
+        let mut buf = Vec::with_capacity(16 * 1024);
+        tera.render_to(name, &ctx, &mut buf).map_err(|e| {
             tera_error(
                 &e,
                 &self.templates.files,
                 Some(source.strip_prefix(&self.site.root).unwrap_or(source)),
             )
-        })
+        })?;
+        Ok(buf)
     }
 }
 
@@ -1180,6 +1272,7 @@ fn config_view<'a>(site: &'a Site, model: &Model) -> ConfigView<'a> {
             authors: site.url(&format!("{}/", c.paths.authors)),
             feed: site.url("atom.xml"),
         },
+        search: c.search,
         generator: concat!("minhbach ", env!("CARGO_PKG_VERSION")),
     }
 }

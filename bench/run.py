@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Benchmark minhbach against Hugo on the shared Vietnamese corpus.
+
+Usage:  python3 bench/run.py [--articles 10000] [--runs 3] [--scale] [--no-hugo]
+
+Generates the corpus (../shared/bench/gen_corpus.py) and its Hugo twin under
+bench/out/, builds minhbach in release mode, installs Hugo from Debian's
+packages if it is missing, then times, each several times (medians):
+
+  * minhbach: clean build into an empty folder (search off), rebuild with
+    nothing changed, peak memory; the same build with the search index, and
+    the chart stage alone (from MINHBACH_TIMINGS);
+  * `cp -r` of minhbach's own output into a new folder (the floor);
+  * Hugo: clean build into an empty folder and rebuild over its output;
+  * with --scale: a 100k-article corpus, to show no step grows faster than
+    the site.
+
+It prints the figures, the ratios and whether each target of the
+performance issue is met. Nothing here is a test: it measures.
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared", "bench", "gen_corpus.py")
+OUT = os.path.join(ROOT, "bench", "out")
+BIN = os.path.join(ROOT, "target", "release", "minhbach")
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, **kw)
+
+
+def timed(cmd, cwd=None, env=None):
+    """Wall seconds and peak RSS (MB) of one run of `cmd`."""
+    start = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if p.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd)}\n{p.stdout}\n{p.stderr}")
+    peak_kb = int(p.stderr.strip().splitlines()[-1])
+    return wall, peak_kb / 1024, p.stderr
+
+
+def corpus(n, flavor):
+    path = os.path.join(OUT, f"c{n}-{flavor}")
+    marker = os.path.join(path, ".complete")
+    if not os.path.exists(marker):
+        shutil.rmtree(path, ignore_errors=True)
+        sh([sys.executable, SHARED, path, "--articles", str(n), "--flavor", flavor], stdout=subprocess.DEVNULL)
+        open(marker, "w").close()
+    return path
+
+
+def with_search(site, on):
+    """The corpus config with `search` set; the generator writes none."""
+    cfg = os.path.join(site, "site-config.toml")
+    text = open(cfg, encoding="utf-8").read()
+    text = re.sub(r"(?m)^search = (true|false)\n", "", text)
+    open(cfg, "w", encoding="utf-8").write(f"search = {'true' if on else 'false'}\n" + text)
+
+
+def median_runs(runs, fn):
+    results = [fn() for _ in range(runs)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results), results[-1][2]
+
+
+def ensure_hugo():
+    if shutil.which("hugo"):
+        return True
+    if os.geteuid() == 0:
+        subprocess.run(["apt-get", "install", "-y", "-qq", "hugo"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return shutil.which("hugo") is not None
+
+
+def minhbach_figures(site, runs):
+    out = os.path.join(site, "public")
+
+    def clean():
+        shutil.rmtree(out, ignore_errors=True)
+        return timed([BIN, "build", "--root", site])
+
+    with_search(site, False)
+    clean_t, clean_mem, _ = median_runs(runs, clean)
+    re_t, re_mem, _ = median_runs(runs, lambda: timed([BIN, "build", "--root", site]))
+    files = sum(len(f) for _, _, f in os.walk(out))
+
+    def copy():
+        dest = os.path.join(OUT, "cp-floor")
+        shutil.rmtree(dest, ignore_errors=True)
+        return timed(["cp", "-r", out, dest])
+
+    cp_t, _, _ = median_runs(runs, copy)
+    shutil.rmtree(os.path.join(OUT, "cp-floor"), ignore_errors=True)
+
+    env = dict(os.environ, MINHBACH_TIMINGS="1")
+    shutil.rmtree(out, ignore_errors=True)
+    _, _, log = timed([BIN, "build", "--root", site], env=env)
+    stages = {m.group(1).strip(): float(m.group(2)) for m in re.finditer(r"^\s+(\S[^\n]*?)\s+([\d.]+) ms$", log, re.M)}
+
+    with_search(site, True)
+    search_t, search_mem, _ = median_runs(1, clean)
+    with_search(site, False)
+    return {
+        "clean": clean_t, "clean_mem": clean_mem, "rebuild": re_t, "rebuild_mem": re_mem,
+        "cp": cp_t, "files": files, "stages": stages, "search": search_t, "search_mem": search_mem,
+    }
+
+
+def hugo_figures(site, runs):
+    out = os.path.join(site, "public")
+
+    def clean():
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(os.path.join(site, "resources"), ignore_errors=True)
+        return timed(["hugo", "--quiet"], cwd=site)
+
+    clean_t, clean_mem, _ = median_runs(runs, clean)
+    re_t, re_mem, _ = median_runs(runs, lambda: timed(["hugo", "--quiet"], cwd=site))
+    files = sum(len(f) for _, _, f in os.walk(out))
+    return {"clean": clean_t, "clean_mem": clean_mem, "rebuild": re_t, "rebuild_mem": re_mem, "files": files}
+
+
+def verdict(ok):
+    return "met" if ok else "NOT met"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--articles", type=int, default=10000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--scale", action="store_true", help="also build 100k articles")
+    ap.add_argument("--no-hugo", action="store_true")
+    a = ap.parse_args()
+
+    os.makedirs(OUT, exist_ok=True)
+    sh(["cargo", "build", "--release", "-q"], cwd=ROOT)
+    site = corpus(a.articles, "zola")
+    print(f"machine: {os.cpu_count()} cores; corpus: {a.articles} articles; {a.runs} runs each, medians\n")
+
+    m = minhbach_figures(site, a.runs)
+    print(f"minhbach clean build (no search)  {m['clean']:7.2f} s   peak {m['clean_mem']:6.0f} MB   {m['files']} files")
+    print(f"minhbach rebuild, nothing changed {m['rebuild']:7.2f} s   peak {m['rebuild_mem']:6.0f} MB")
+    print(f"cp -r of minhbach's output        {m['cp']:7.2f} s")
+    print(f"minhbach clean build with search  {m['search']:7.2f} s   peak {m['search_mem']:6.0f} MB   (search adds {m['search'] - m['clean']:.2f} s)")
+    print("stages of one clean build (ms):  " + ", ".join(f"{k} {v:.0f}" for k, v in m["stages"].items()))
+
+    h = None
+    if not a.no_hugo and ensure_hugo():
+        hv = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.strip()
+        h = hugo_figures(corpus(a.articles, "hugo"), a.runs)
+        print(f"\n{hv}")
+        print(f"hugo clean build                  {h['clean']:7.2f} s   peak {h['clean_mem']:6.0f} MB   {h['files']} files")
+        print(f"hugo rebuild over its output      {h['rebuild']:7.2f} s   peak {h['rebuild_mem']:6.0f} MB")
+    elif not a.no_hugo:
+        print("\nhugo: not available (apt-get install hugo failed)")
+
+    print("\ntargets")
+    if h:
+        print(f"  clean build <= 1/5 of Hugo's        {m['clean'] / h['clean']:.3f} of Hugo's   {verdict(m['clean'] * 5 <= h['clean'])}")
+        print(f"  rebuild     <= 1/10 of Hugo's       {m['rebuild'] / h['rebuild']:.3f} of Hugo's   {verdict(m['rebuild'] * 10 <= h['rebuild'])}")
+    print(f"  clean build <= 1.5x cp -r            {m['clean'] / m['cp']:.2f}x             {verdict(m['clean'] <= 1.5 * m['cp'])}")
+    print(f"  peak memory <= 400 MB                {m['clean_mem']:.0f} MB            {verdict(m['clean_mem'] <= 400)}")
+
+    if a.scale:
+        big = corpus(a.articles * 10, "zola")
+        with_search(big, False)
+        out = os.path.join(big, "public")
+        shutil.rmtree(out, ignore_errors=True)
+        t, mem, _ = timed([BIN, "build", "--root", big])
+        print(f"  {a.articles * 10} articles <= 10x the {a.articles} time     {t:.2f} s = {t / m['clean']:.1f}x, peak {mem:.0f} MB   {verdict(t <= 10 * m['clean'])}")
+
+
+if __name__ == "__main__":
+    main()
