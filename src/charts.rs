@@ -683,7 +683,9 @@ pub fn ranking_table(data: &Data, ind: &Indicator, year: i32, highlight: Option<
             (None, None) => a.rank.cmp(&b.rank),
         }
     });
-    for (k, o) in rows.iter().enumerate() {
+    // Places count the ranked units only; the national row has none.
+    let mut place = 0;
+    for o in &rows {
         let is_country = data
             .entity(&o.entity)
             .is_some_and(|e| e.kind == EntityKind::Country);
@@ -697,7 +699,12 @@ pub fn ranking_table(data: &Data, ind: &Indicator, year: i32, highlight: Option<
         let _ = write!(
             s,
             "<tr{class}><td class=\"num\">{}</td><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            k + 1,
+            if is_country {
+                String::new()
+            } else {
+                place += 1;
+                place.to_string()
+            },
             escape_html(entity_name(data, &o.entity)),
             o.value.map(format_number_vi).unwrap_or_else(|| "–".into()),
             o.rank

@@ -142,8 +142,9 @@ impl Site {
 /// Reads and validates `site-config.toml` below `root`.
 pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<Site, Diagnostics> {
     let file = root.join(CONFIG_FILE);
-    let text = std::fs::read_to_string(&file)
+    let bytes = std::fs::read(&file)
         .map_err(|e| Diagnostic::file(&file, format!("cannot read the site configuration: {e}")))?;
+    let text = diag::utf8(&file, bytes)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut config: Config =
         toml::from_str(text).map_err(|e| diag::from_toml(&file, text, 1, &e))?;
@@ -173,6 +174,20 @@ pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<Site, Diagno
             "output_dir",
             format!(
                 "`output_dir` must be a folder inside the site (a relative path without `..`), got {:?}",
+                config.output_dir
+            ),
+        );
+    } else if let Some(Component::Normal(first)) = Path::new(&config.output_dir)
+        .components()
+        .find(|c| !matches!(c, Component::CurDir))
+        && ["content", "data", "static", "templates", "themes"]
+            .iter()
+            .any(|d| first == *d)
+    {
+        bad(
+            "output_dir",
+            format!(
+                "`output_dir` must not lie inside content/, data/, static/, templates/ or themes/, got {:?}",
                 config.output_dir
             ),
         );
@@ -288,6 +303,29 @@ pub fn is_safe_relative(p: &str) -> bool {
             .components()
             .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
         && path.components().any(|c| matches!(c, Component::Normal(_)))
+}
+
+/// The site folder as the file system resolves it, to compare link targets with.
+pub fn real_root(root: &Path) -> PathBuf {
+    std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf())
+}
+
+/// Where `path` really is (symbolic links resolved), when that is outside the
+/// site folder `real_root` (from [`real_root`]). Symbolic links are followed
+/// only inside the site: no content, data or static file is ever read from
+/// elsewhere. `None` also when `path` cannot be resolved; reading it then
+/// fails with its own error.
+pub fn outside_site(real_root: &Path, path: &Path) -> Option<PathBuf> {
+    let real = std::fs::canonicalize(path).ok()?;
+    (!real.starts_with(real_root)).then_some(real)
+}
+
+/// The error for a link that leads out of the site.
+pub fn outside_site_message(target: &Path) -> String {
+    format!(
+        "a symbolic link to {}, outside the site folder; only files inside the site are read (copy the file into the site instead)",
+        target.display()
+    )
 }
 
 #[cfg(test)]

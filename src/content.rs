@@ -374,25 +374,53 @@ pub fn load(site: &Site, opts: LoadOptions, now: DateTime<FixedOffset>) -> (Cont
     let content_dir = site.root.join("content");
     let mut errors = Diagnostics::default();
     let mut files: Vec<(PathBuf, String)> = Vec::new(); // (absolute, relative with '/')
-    if content_dir.is_dir() {
-        for entry in walkdir::WalkDir::new(&content_dir)
+    let real_root = config::real_root(&site.root);
+    if let Some(target) = config::outside_site(&real_root, &content_dir) {
+        errors.push(Diagnostic::file(
+            &content_dir,
+            config::outside_site_message(&target),
+        ));
+    } else if content_dir.is_dir() {
+        let mut walk = walkdir::WalkDir::new(&content_dir)
             .follow_links(true)
             .sort_by_file_name()
-        {
+            .into_iter();
+        while let Some(entry) = walk.next() {
             match entry {
+                // Ignored files and folders are not even looked into.
+                Ok(e) if is_hidden(&rel_slash(e.path(), &content_dir)) => {
+                    if e.file_type().is_dir() {
+                        walk.skip_current_dir();
+                    }
+                }
+                // A link is followed only when it stays inside the site.
+                Ok(e)
+                    if e.path_is_symlink()
+                        && let Some(target) = config::outside_site(&real_root, e.path()) =>
+                {
+                    errors.push(Diagnostic::file(
+                        e.path(),
+                        config::outside_site_message(&target),
+                    ));
+                    if e.file_type().is_dir() {
+                        walk.skip_current_dir();
+                    }
+                }
                 Ok(e) if e.file_type().is_file() => {
                     let rel = rel_slash(e.path(), &content_dir);
-                    if !is_hidden(&rel) {
-                        files.push((e.path().to_path_buf(), rel));
-                    }
+                    files.push((e.path().to_path_buf(), rel));
                 }
                 Ok(_) => {}
                 Err(e) => {
                     let file = e
                         .path()
                         .map_or_else(|| content_dir.clone(), Path::to_path_buf);
+                    let is_link = file.symlink_metadata().is_ok_and(|m| m.is_symlink());
                     let msg = if e.loop_ancestor().is_some() {
                         "a symbolic link here loops back to a folder above it".to_string()
+                    } else if let (true, Some(io)) = (is_link, e.io_error()) {
+                        // Loops of links, or a missing target.
+                        format!("a symbolic link that cannot be followed: {io}")
                     } else {
                         format!("cannot read: {e}")
                     };
@@ -583,6 +611,13 @@ pub fn load_page_file(
     if is_hidden(&rel) || !rel.ends_with(".md") || rel_file_in(&rel, SECTION_FILE).is_some() {
         return (None, errors);
     }
+    if let Some(target) = config::outside_site(&config::real_root(&site.root), file) {
+        errors.push(Diagnostic::file(
+            file,
+            config::outside_site_message(&target),
+        ));
+        return (None, errors);
+    }
     let bundle = rel_file_in(&rel, BUNDLE_FILE).filter(|b| !b.is_empty());
     let index: HashMap<String, usize> = sections
         .iter()
@@ -644,13 +679,26 @@ fn load_page(
     let slug = match &fm.slug {
         Some(s) if text::is_slug(s) => s.clone(),
         Some(s) => {
+            let folded = text::slugify(s);
+            let like = if folded.is_empty() {
+                String::new()
+            } else {
+                format!(" (like {folded:?})")
+            };
             errors.push(line_err(
                 file,
                 &split,
                 "slug",
-                &format!("`slug` must be lowercase ASCII letters, digits and dashes (like {:?}), got {s:?}", text::slugify(s)),
+                &format!(
+                    "`slug` must be lowercase ASCII letters, digits and dashes{like}, got {s:?}"
+                ),
             ));
-            text::slugify(s)
+            // Reported: no second error for an empty slug.
+            if folded.is_empty() {
+                "x".to_string()
+            } else {
+                folded
+            }
         }
         None => text::slugify(&stem),
     };
@@ -951,6 +999,7 @@ pub fn is_site_path(p: &str) -> bool {
         && !p.starts_with("//")
         && config::is_safe_relative(p.trim_start_matches('/'))
         && !p.contains('\\')
+        && crate::output::name_problem(p).is_none()
 }
 
 /// A bundle-relative file, a site path, or an http(s) URL; never `..`.

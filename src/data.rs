@@ -89,6 +89,18 @@ fn yes() -> bool {
     true
 }
 
+/// Numbers an indicator may hold (values, targets, scales): finite and below
+/// 10^15 in size, so that every chart can scale and pad its axis.
+const MAX_NUMBER: f64 = 1e15;
+/// The years an indicator may have values and targets for.
+const YEARS: std::ops::RangeInclusive<i32> = 1000..=9999;
+
+fn plausible(v: f64) -> bool {
+    v.is_finite() && v.abs() < MAX_NUMBER
+}
+
+const NUMBER_RULE: &str = "a finite number between -10^15 and 10^15";
+
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
@@ -203,6 +215,13 @@ pub struct Data {
     pub entity_index: HashMap<String, usize>,
     /// Sorted by id.
     pub indicators: Vec<Indicator>,
+    /// `entities.toml` exists but could not be loaded (an error says why).
+    /// References to entities are then not checked: one error, not one more
+    /// for every reference.
+    pub entities_unloaded: bool,
+    /// Ids of the indicators whose files have errors that kept them from
+    /// loading; the same holds for references to them.
+    pub unloaded: Vec<String>,
 }
 
 impl Data {
@@ -231,7 +250,11 @@ impl Data {
                 },
             }
         }
-        counts.into_iter().max_by_key(|&(_, n)| n).map(|(k, _)| k)
+        // On a tie the higher level wins (provinces before districts).
+        counts
+            .into_iter()
+            .max_by_key(|&(k, n)| (n, std::cmp::Reverse(k as u8)))
+            .map(|(k, _)| k)
     }
 
     /// Units of the ranked kind with a value in `year`, best first.
@@ -275,11 +298,33 @@ pub fn load(root: &Path) -> (Data, Diagnostics) {
     let dir = root.join("data");
     let entities_file = dir.join("entities.toml");
     let mut data = Data::default();
+    // Every data file must really be inside the site: a symbolic link that
+    // leads out of it is reported, and the file is not read.
+    let real_root = crate::config::real_root(root);
+    let inside =
+        |f: &Path, errors: &mut Diagnostics| match crate::config::outside_site(&real_root, f) {
+            Some(target) => {
+                errors.push(Diagnostic::file(
+                    f,
+                    crate::config::outside_site_message(&target),
+                ));
+                false
+            }
+            None => true,
+        };
+    if dir.exists() && !inside(&dir, &mut errors) {
+        data.entities_unloaded = true;
+        return (data, errors);
+    }
     if entities_file.exists() {
-        load_entities(&entities_file, &mut data, &mut errors);
+        if inside(&entities_file, &mut errors) {
+            load_entities(&entities_file, &mut data, &mut errors);
+        } else {
+            data.entities_unloaded = true;
+        }
     }
     let ind_dir = dir.join("indicators");
-    if ind_dir.is_dir() {
+    if ind_dir.is_dir() && inside(&ind_dir, &mut errors) {
         let mut files: Vec<PathBuf> = match std::fs::read_dir(&ind_dir) {
             Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
             Err(e) => {
@@ -300,6 +345,12 @@ pub fn load(root: &Path) -> (Data, Diagnostics) {
                 .unwrap_or_default()
                 .to_string()
         };
+        files.retain(|f| {
+            inside(f, &mut errors) || {
+                data.unloaded.push(stem(f));
+                false
+            }
+        });
         for file in files
             .iter()
             .filter(|f| ext(f) == "csv" && !f.with_extension("toml").exists())
@@ -313,18 +364,23 @@ pub fn load(root: &Path) -> (Data, Diagnostics) {
             ));
         }
         // Indicators are independent of each other: parse them in parallel.
-        let loaded: Vec<(Option<Indicator>, Diagnostics)> = files
+        let loaded: Vec<(String, Option<Indicator>, Diagnostics)> = files
             .par_iter()
             .filter(|f| ext(f) == "toml")
             .map(|file| {
                 let mut errs = Diagnostics::default();
-                let ind = load_indicator(file, &stem(file), &data, &mut errs);
-                (ind, errs)
+                // The values beside it, if that file was allowed above.
+                let csv = Some(file.with_extension("csv")).filter(|c| files.contains(c));
+                let ind = load_indicator(file, &stem(file), csv.as_deref(), &data, &mut errs);
+                (stem(file), ind, errs)
             })
             .collect();
-        for (ind, errs) in loaded {
+        for (id, ind, errs) in loaded {
             errors.extend(errs.0);
-            data.indicators.extend(ind);
+            match ind {
+                Some(ind) => data.indicators.push(ind),
+                None => data.unloaded.push(id),
+            }
         }
     }
     data.indicators.sort_by(|a, b| a.id.cmp(&b.id));
@@ -332,13 +388,10 @@ pub fn load(root: &Path) -> (Data, Diagnostics) {
 }
 
 fn read_text(file: &Path, errors: &mut Diagnostics) -> Option<String> {
-    match std::fs::read(file).map(String::from_utf8) {
+    match std::fs::read(file).map(|b| diag::utf8(file, b)) {
         Ok(Ok(t)) => Some(t.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(t)),
-        Ok(Err(_)) => {
-            errors.push(Diagnostic::file(
-                file,
-                "the file is not valid UTF-8; save it as UTF-8",
-            ));
+        Ok(Err(d)) => {
+            errors.push(d);
             None
         }
         Err(e) => {
@@ -349,14 +402,45 @@ fn read_text(file: &Path, errors: &mut Diagnostics) -> Option<String> {
 }
 
 fn load_entities(file: &Path, data: &mut Data, errors: &mut Diagnostics) {
-    let Some(text) = read_text(file, errors) else {
-        return;
-    };
-    let line_index = diag::LineIndex::new(&text);
-    let parsed: EntitiesFile = match toml::from_str(&text) {
+    match read_text(file, errors) {
+        Some(text) => parse_entities(file, &text, data, errors),
+        None => data.entities_unloaded = true,
+    }
+}
+
+/// Parses indicator data from text, as [`load`] does from files: the
+/// entities (`data/entities.toml`) and each indicator as `(id, TOML, CSV)`.
+/// Errors name `data/entities.toml` and `data/indicators/<id>.toml`/`.csv`.
+pub fn parse(entities: &str, indicators: &[(&str, &str, Option<&str>)]) -> (Data, Diagnostics) {
+    let mut errors = Diagnostics::default();
+    let mut data = Data::default();
+    parse_entities(
+        Path::new("data/entities.toml"),
+        entities,
+        &mut data,
+        &mut errors,
+    );
+    for (id, toml_text, csv_text) in indicators {
+        let file = PathBuf::from(format!("data/indicators/{id}.toml"));
+        let csv_file = file.with_extension("csv");
+        let csv = csv_text.map(|t| (csv_file.as_path(), t));
+        match parse_indicator(&file, id, toml_text, csv, &data, &mut errors) {
+            Some(ind) => data.indicators.push(ind),
+            None => data.unloaded.push(id.to_string()),
+        }
+    }
+    data.indicators.sort_by(|a, b| a.id.cmp(&b.id));
+    (data, errors)
+}
+
+fn parse_entities(file: &Path, text: &str, data: &mut Data, errors: &mut Diagnostics) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let line_index = diag::LineIndex::new(text);
+    let parsed: EntitiesFile = match toml::from_str(text) {
         Ok(p) => p,
         Err(e) => {
-            errors.push(diag::from_toml(file, &text, 1, &e));
+            errors.push(diag::from_toml(file, text, 1, &e));
+            data.entities_unloaded = true;
             return;
         }
     };
@@ -457,6 +541,30 @@ struct Origin {
 fn load_indicator(
     file: &Path,
     id: &str,
+    csv: Option<&Path>,
+    data: &Data,
+    errors: &mut Diagnostics,
+) -> Option<Indicator> {
+    let text = read_text(file, errors)?;
+    let csv_text = match csv {
+        Some(c) => Some((c, read_text(c, errors)?)),
+        None => None,
+    };
+    parse_indicator(
+        file,
+        id,
+        &text,
+        csv_text.as_ref().map(|(c, t)| (*c, t.as_str())),
+        data,
+        errors,
+    )
+}
+
+fn parse_indicator(
+    file: &Path,
+    id: &str,
+    text: &str,
+    csv: Option<(&Path, &str)>,
     data: &Data,
     errors: &mut Diagnostics,
 ) -> Option<Indicator> {
@@ -467,14 +575,31 @@ fn load_indicator(
         ));
         return None;
     }
-    let text = read_text(file, errors)?;
-    let line_index = diag::LineIndex::new(&text);
-    let parsed: IndicatorFile = match toml::from_str(&text) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let line_index = diag::LineIndex::new(text);
+    let parsed: IndicatorFile = match toml::from_str(text) {
         Ok(p) => p,
         Err(e) => {
-            errors.push(diag::from_toml(file, &text, 1, &e));
+            errors.push(diag::from_toml(file, text, 1, &e));
             return None;
         }
+    };
+    let scale = match parsed.scale {
+        Some(s) => {
+            let line = line_index.line(s.span().start);
+            match s.get_ref().as_slice() {
+                [a, b] if a < b && plausible(*a) && plausible(*b) => Some((*a, *b)),
+                _ => {
+                    errors.push(Diagnostic::at(
+                        file,
+                        line,
+                        format!("`scale` must be [low, high] with low < high, each {NUMBER_RULE}"),
+                    ));
+                    None
+                }
+            }
+        }
+        None => None,
     };
     let mut seen: HashMap<(String, i32), Origin> = HashMap::new();
     let mut values = Vec::new();
@@ -490,9 +615,26 @@ fn load_indicator(
             values.push(obs);
         }
     }
-    let csv_file = file.with_extension("csv");
-    if csv_file.exists() {
-        load_csv(&csv_file, data, &mut seen, &mut values, errors);
+    if let Some((csv_file, csv_text)) = csv {
+        parse_csv(csv_file, csv_text, data, &mut seen, &mut values, errors);
+    }
+    // A chart's axis is the scale: a value outside it cannot be drawn.
+    if let Some((lo, hi)) = scale {
+        values.retain(|o| match o.value {
+            Some(v) if !(lo..=hi).contains(&v) => {
+                let at = &seen[&(o.entity.clone(), o.year)];
+                errors.push(Diagnostic::at(
+                    &at.file,
+                    at.line,
+                    format!(
+                        "{} {}: `value` {v:?} is outside `scale` [{lo:?}, {hi:?}]",
+                        o.entity, o.year
+                    ),
+                ));
+                false
+            }
+            _ => true,
+        });
     }
     values.sort_by(|a, b| (&a.entity, a.year).cmp(&(&b.entity, b.year)));
 
@@ -504,10 +646,44 @@ fn load_indicator(
         if let Some(e) = &t.entity
             && data.entity(e).is_none()
         {
+            if !data.entities_unloaded {
+                errors.push(Diagnostic::at(
+                    file,
+                    line,
+                    format!("target: unknown entity {e:?} (not in data/entities.toml)"),
+                ));
+            }
+            ok = false;
+        }
+        if !YEARS.contains(&t.year) {
             errors.push(Diagnostic::at(
                 file,
                 line,
-                format!("target: unknown entity {e:?} (not in data/entities.toml)"),
+                format!(
+                    "target: `year` must be between 1000 and 9999, got {}",
+                    t.year
+                ),
+            ));
+            ok = false;
+        }
+        if t.min.into_iter().chain(t.max).any(|v| !plausible(v)) {
+            errors.push(Diagnostic::at(
+                file,
+                line,
+                format!("target: `min` and `max` must each be {NUMBER_RULE}"),
+            ));
+            ok = false;
+        }
+        if let Some((lo, hi)) = scale
+            && t.min
+                .into_iter()
+                .chain(t.max)
+                .any(|v| !(lo..=hi).contains(&v))
+        {
+            errors.push(Diagnostic::at(
+                file,
+                line,
+                format!("target: `min` and `max` must lie within `scale` [{lo:?}, {hi:?}]"),
             ));
             ok = false;
         }
@@ -534,23 +710,6 @@ fn load_indicator(
             targets.push(t.clone());
         }
     }
-    let scale = match parsed.scale {
-        Some(s) => {
-            let line = line_index.line(s.span().start);
-            match s.get_ref().as_slice() {
-                [a, b] if a < b => Some((*a, *b)),
-                _ => {
-                    errors.push(Diagnostic::at(
-                        file,
-                        line,
-                        "`scale` must be [low, high] with low < high",
-                    ));
-                    None
-                }
-            }
-        }
-        None => None,
-    };
     let updated = match parsed.updated.as_ref().map(crate::content::to_datetime) {
         Some(Ok(d)) => Some(d.format("%Y-%m-%d").to_string()),
         Some(Err(e)) => {
@@ -592,10 +751,12 @@ fn check_value(
     let err = |msg: String| Diagnostic::at(&origin.file, origin.line, msg);
     let mut ok = true;
     if data.entity(&raw.entity).is_none() {
-        errors.push(err(format!(
-            "unknown entity {:?} (not in data/entities.toml)",
-            raw.entity
-        )));
+        if !data.entities_unloaded {
+            errors.push(err(format!(
+                "unknown entity {:?} (not in data/entities.toml)",
+                raw.entity
+            )));
+        }
         ok = false;
     }
     if raw.value.is_none() && raw.rank.is_none() {
@@ -620,9 +781,16 @@ fn check_value(
         ok = false;
     }
     if let Some(v) = raw.value
-        && !v.is_finite()
+        && !plausible(v)
     {
-        errors.push(err("`value` must be a finite number".into()));
+        errors.push(err(format!("`value` must be {NUMBER_RULE}, got {v:?}")));
+        ok = false;
+    }
+    if !YEARS.contains(&raw.year) {
+        errors.push(err(format!(
+            "`year` must be between 1000 and 9999, got {}",
+            raw.year
+        )));
         ok = false;
     }
     let key = (raw.entity.clone(), raw.year);
@@ -631,7 +799,11 @@ fn check_value(
             "{} {} is already given at {}:{} ({}); each entity and year once",
             raw.entity,
             raw.year,
-            prev.file.display(),
+            // The TOML file and its CSV sit side by side: the name is enough.
+            prev.file.file_name().map_or_else(
+                || prev.file.display().to_string(),
+                |n| n.to_string_lossy().into_owned()
+            ),
             prev.line,
             prev.what,
         )));
@@ -650,16 +822,15 @@ fn check_value(
 
 const CSV_COLUMNS: [&str; 6] = ["entity", "year", "value", "rank", "of", "note"];
 
-fn load_csv(
+fn parse_csv(
     file: &Path,
+    text: &str,
     data: &Data,
     seen: &mut HashMap<(String, i32), Origin>,
     values: &mut Vec<Observation>,
     errors: &mut Diagnostics,
 ) {
-    let Some(text) = read_text(file, errors) else {
-        return;
-    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
@@ -941,14 +1112,14 @@ mod tests {
             "[[entity]]\nid = \"a\"\nname = \"A\"\nkind = \"province\"\n[[entity]]\nid = \"b\"\nname = \"B\"\nkind = \"province\"\n",
             &[(
                 "x.toml",
-                "name = \"X\"\nunit = \"%\"\nhigher_is_better = false\n[[values]]\nentity = \"a\"\nyear = 1\nvalue = 5.0\n[[values]]\nentity = \"b\"\nyear = 1\nvalue = 2.0\n",
+                "name = \"X\"\nunit = \"%\"\nhigher_is_better = false\n[[values]]\nentity = \"a\"\nyear = 2021\nvalue = 5.0\n[[values]]\nentity = \"b\"\nyear = 2021\nvalue = 2.0\n",
             )],
         );
         assert!(errors.is_empty(), "{}", messages(&errors));
         let r: Vec<_> = data
             .indicator("x")
             .unwrap()
-            .ranking(1)
+            .ranking(2021)
             .iter()
             .map(|o| o.entity.clone())
             .collect();

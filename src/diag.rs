@@ -133,6 +133,20 @@ impl LineIndex {
     }
 }
 
+/// Decodes a file's bytes as UTF-8; otherwise an error at the line of the
+/// first bad byte.
+pub fn utf8(file: &Path, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..offset]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        Diagnostic::at(file, line, "the file is not valid UTF-8; save it as UTF-8")
+    })
+}
+
 /// Turns a `toml` parse error into a diagnostic. `first_line` is the line of the
 /// file on which `text` starts, so front-matter errors point into the whole file.
 pub fn from_toml(file: &Path, text: &str, first_line: usize, err: &toml::de::Error) -> Diagnostic {

@@ -95,7 +95,7 @@ pub fn indicator_json(site: &Site, data: &Data, ind: &Indicator) -> Vec<u8> {
             })
             .collect(),
     };
-    serde_json::to_vec_pretty(&doc).unwrap_or_default()
+    json_bytes(&doc)
 }
 
 /// Every download of every indicator, and the catalogue.
@@ -173,7 +173,18 @@ fn catalogue(site: &Site, data: &Data) -> Vec<u8> {
         "description": site.config.description,
         "dataset": datasets,
     });
-    serde_json::to_vec_pretty(&doc).unwrap_or_default()
+    json_bytes(&doc)
+}
+
+/// Pretty JSON with `<`, `>` and `&` escaped (`\u003c`, …), as in the
+/// pages' JSON-LD: a download that a browser sniffs as HTML, or a name pasted
+/// into a page, can never open a script. They occur only inside strings.
+fn json_bytes(doc: &impl Serialize) -> Vec<u8> {
+    let text = serde_json::to_string_pretty(doc).unwrap_or_default();
+    text.replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .into_bytes()
 }
 
 #[cfg(test)]

@@ -231,7 +231,19 @@ pub fn sitemap_files(site: &Site, model: &Model, data: &Data) -> Vec<OutputFile>
             urls.push((site.absolute(&path), None));
         }
     }
-    if !data.indicators.is_empty() {
+    if !model.authors.is_empty() {
+        urls.push((site.absolute(&format!("{}/", paths.authors)), None));
+        for a in &model.authors {
+            urls.push((
+                site.absolute(&format!("{}/{}/", paths.authors, a.slug)),
+                None,
+            ));
+        }
+    }
+    if !data.entities.is_empty() {
+        urls.push((site.absolute(&format!("{}/", paths.entities)), None));
+    }
+    if !data.indicators.is_empty() || !data.entities.is_empty() {
         urls.push((site.absolute(&format!("{}/", paths.indicators)), None));
         for ind in &data.indicators {
             urls.push((

@@ -82,7 +82,9 @@ pub struct Generated {
     pub stages: Stages,
 }
 
-/// What the pipeline computed on the way to the files.
+/// What the pipeline computed on the way to the files. After [`generate`],
+/// page bodies (`model.content.pages[i].body`) are empty: their Markdown was
+/// rendered into `model.page_md`.
 pub struct Stages {
     pub model: site::Model,
     pub data: data::Data,
@@ -92,17 +94,23 @@ pub struct Stages {
 
 /// Runs every stage up to (not including) writing. Problems from every stage
 /// are gathered, so one run reports them all.
+/// The pages' Markdown sources are released once rendered (see [`Stages`]).
 pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
-    pipeline(opts, true)
+    pipeline(opts, true, false)
 }
 
 /// [`generate`] without the search index (`check` needs no index; the site's
-/// own files cannot make indexing fail once rendering succeeded).
+/// own files cannot make indexing fail once rendering succeeded), keeping the
+/// pages' Markdown sources for `check` to scan.
 pub fn generate_unindexed(opts: &Options) -> Result<Generated, Diagnostics> {
-    pipeline(opts, false)
+    pipeline(opts, false, true)
 }
 
-fn pipeline(opts: &Options, index_search: bool) -> Result<Generated, Diagnostics> {
+fn pipeline(
+    opts: &Options,
+    index_search: bool,
+    keep_sources: bool,
+) -> Result<Generated, Diagnostics> {
     let mut timings = Timings::new();
     let root = &opts.root;
     let site = config::load(root, opts.base_url.as_deref()).map_err(|d| relative(d, root))?;
@@ -136,6 +144,26 @@ fn pipeline(opts: &Options, index_search: bool) -> Result<Generated, Diagnostics
         urls.insert(text::nfc(&rel), site.url(&s.path));
     }
     let content_dir = root.join("content");
+    // A page or section whose file has errors is not loaded. Links to it
+    // resolve all the same (to nothing: this build fails anyway), so that its
+    // own error is reported, not one more for every link to it. Its anchors
+    // are unknown, so links to them are not checked either.
+    let mut unchecked: HashSet<String> = errors
+        .0
+        .iter()
+        .filter_map(|d| d.file.strip_prefix(&content_dir).ok())
+        .filter(|rel| rel.extension().is_some_and(|e| e == "md"))
+        .map(|rel| {
+            let rel: Vec<_> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect();
+            text::nfc(&rel.join("/"))
+        })
+        .collect();
+    for rel in &unchecked {
+        urls.entry(rel.clone()).or_default();
+    }
     let render_md = |body: &str, line: usize, file: &std::path::Path, path: &str, dir: PathBuf| {
         let host = shortcodes::PageHost {
             site: &site,
@@ -179,26 +207,30 @@ fn pipeline(opts: &Options, index_search: bool) -> Result<Generated, Diagnostics
         })
         .collect();
     let mut page_md = Vec::with_capacity(page_results.len());
-    for r in page_results {
+    for (r, p) in page_results.into_iter().zip(&content.pages) {
         page_md.push(r.unwrap_or_else(|e| {
             errors.extend(e);
+            unchecked.insert(text::nfc(&p.rel));
             Default::default()
         }));
     }
     let mut section_md = Vec::with_capacity(section_results.len());
-    for r in section_results {
+    for (r, s) in section_results.into_iter().zip(&content.sections) {
         section_md.push(r.unwrap_or_else(|e| {
             errors.extend(e);
+            unchecked.insert(text::nfc(&section_rel(s)));
             Default::default()
         }));
     }
     timings.lap("markdown");
     // The Markdown sources are rendered: release them before rendering pages,
     // the stage with the most live memory.
-    for p in &mut content.pages {
-        p.body = String::new();
+    if !keep_sources {
+        for p in &mut content.pages {
+            p.body = String::new();
+        }
     }
-    check_anchors(&content, &page_md, &section_md, &mut errors);
+    check_anchors(&content, &page_md, &section_md, &unchecked, &mut errors);
     let indicator_html: Vec<String> =
         data.indicators
             .iter()
@@ -261,6 +293,11 @@ fn pipeline(opts: &Options, index_search: bool) -> Result<Generated, Diagnostics
                 &f.source,
                 format!("would write outside the output folder: {:?}", f.path),
             ));
+        } else if let Some(why) = output::name_problem(&f.path) {
+            errors.push(Diagnostic::file(
+                &f.source,
+                format!("cannot write /{}: {why}", f.path),
+            ));
         }
     }
     timings.lap("feeds+downloads+static");
@@ -292,11 +329,22 @@ fn relative(d: Diagnostics, root: &std::path::Path) -> Diagnostics {
     Diagnostics(d.0.into_iter().map(|d| d.relative_to(root)).collect())
 }
 
-/// Every `@/page.md#anchor` must name an id that the target defines.
+/// `tin-tuc/_index.md`: a section's source, as `@/` links name it.
+fn section_rel(s: &content::Section) -> String {
+    if s.dir.is_empty() {
+        "_index.md".to_string()
+    } else {
+        format!("{}/_index.md", s.dir)
+    }
+}
+
+/// Every `@/page.md#anchor` must name an id that the target defines
+/// (targets in `unchecked` had errors of their own: their ids are unknown).
 fn check_anchors(
     content: &content::Content,
     page_md: &[markdown::Rendered],
     section_md: &[markdown::Rendered],
+    unchecked: &HashSet<String>,
     errors: &mut Diagnostics,
 ) {
     let mut anchors: HashMap<String, HashSet<&str>> = HashMap::new();
@@ -307,11 +355,7 @@ fn check_anchors(
         );
     }
     for (s, md) in content.sections.iter().zip(section_md) {
-        let rel = if s.dir.is_empty() {
-            "_index.md".to_string()
-        } else {
-            format!("{}/_index.md", s.dir)
-        };
+        let rel = section_rel(s);
         anchors.insert(
             text::nfc(&rel),
             md.anchors.iter().map(String::as_str).collect(),
@@ -325,8 +369,10 @@ fn check_anchors(
         .chain(content.sections.iter().map(|s| &s.file).zip(section_md));
     for (file, md) in all {
         for link in &md.links {
-            if let (Some(a), Some(ids)) = (&link.anchor, anchors.get(&text::nfc(&link.target)))
+            let target = text::nfc(&link.target);
+            if let (Some(a), Some(ids)) = (&link.anchor, anchors.get(&target))
                 && !ids.contains(a.as_str())
+                && !unchecked.contains(&target)
             {
                 errors.push(Diagnostic::at(
                         file,
@@ -358,15 +404,30 @@ fn static_files(site: &config::Site, errors: &mut Diagnostics) -> Vec<OutputFile
             },
         );
     }
+    let real_root = config::real_root(&site.root);
     for dir in [site.theme_dir.join("static"), site.root.join("static")] {
         if !dir.is_dir() {
             continue;
         }
-        for e in walkdir::WalkDir::new(&dir)
+        let mut walk = walkdir::WalkDir::new(&dir)
             .follow_links(true)
             .sort_by_file_name()
-        {
+            .into_iter();
+        while let Some(e) = walk.next() {
             match e {
+                // Links are followed only inside the site (the root folder too).
+                Ok(e)
+                    if (e.depth() == 0 || e.path_is_symlink())
+                        && let Some(target) = config::outside_site(&real_root, e.path()) =>
+                {
+                    errors.push(Diagnostic::file(
+                        e.path(),
+                        config::outside_site_message(&target),
+                    ));
+                    if e.file_type().is_dir() {
+                        walk.skip_current_dir();
+                    }
+                }
                 Ok(e) if e.file_type().is_file() => {
                     let rel = e
                         .path()

@@ -125,6 +125,18 @@ fn main() -> ExitCode {
                     );
                     ExitCode::SUCCESS
                 }
+                // Only an I/O error while writing (a full disk) comes after
+                // the first file is replaced; every file is whole all the same.
+                Err(e)
+                    if e.0
+                        .iter()
+                        .any(|d| d.message.starts_with("cannot write the site")) =>
+                {
+                    fail(
+                        e,
+                        "; the files written before it are whole, the others are as before",
+                    )
+                }
                 Err(e) => fail(e, "; nothing was written"),
             }
         }

@@ -92,6 +92,19 @@ pub fn is_safe_output_path(p: &str) -> bool {
             .all(|c| matches!(c, Component::Normal(_)))
 }
 
+/// Why the file system would refuse the output path `p`, if it would: a
+/// control character (NUL among them), or a name longer than 255 bytes (a
+/// long tag or title folded to a slug). Checked before anything is written.
+pub fn name_problem(p: &str) -> Option<String> {
+    if p.chars().any(char::is_control) {
+        return Some("it holds a control character".into());
+    }
+    p.split('/').find(|c| c.len() > 255).map(|c| {
+        let start: String = c.chars().take(40).collect();
+        format!("the name \"{start}…\" is longer than 255 bytes")
+    })
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     hash: u64,
@@ -136,6 +149,12 @@ fn mtime_of(meta: &fs::Metadata) -> i128 {
 /// Writes `bytes` to a temporary file beside `path` and renames it over
 /// `path`, so readers see the old file or the new one, never half of one.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_replacing(path, bytes).map(|_| ())
+}
+
+/// [`atomic_write`], returning the new file's metadata (read from the open
+/// file: renaming keeps the inode, and this saves a lookup by path).
+fn write_replacing(path: &Path, bytes: &[u8]) -> io::Result<fs::Metadata> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -144,8 +163,10 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
+        let meta = f.metadata()?;
         drop(f);
-        fs::rename(&tmp, path)
+        fs::rename(&tmp, path)?;
+        Ok(meta)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -155,7 +176,10 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Writes `files` into `out`. Nothing outside `out` is ever touched.
 pub fn write(out: &Path, files: &[OutputFile]) -> io::Result<WriteStats> {
-    if let Some(bad) = files.iter().find(|f| !is_safe_output_path(&f.path)) {
+    if let Some(bad) = files
+        .iter()
+        .find(|f| !is_safe_output_path(&f.path) || name_problem(&f.path).is_some())
+    {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!(
@@ -222,8 +246,7 @@ pub fn write(out: &Path, files: &[OutputFile]) -> io::Result<WriteStats> {
             {
                 return Ok((*prev, false));
             }
-            atomic_write(&dest, bytes)?;
-            let mtime = fs::metadata(&dest).map(|m| mtime_of(&m))?;
+            let mtime = mtime_of(&write_replacing(&dest, bytes)?);
             Ok((Entry { hash, size, mtime }, true))
         })
         .collect();

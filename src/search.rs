@@ -40,7 +40,6 @@ pub fn index(site: &Site, files: &[OutputFile]) -> Result<Vec<OutputFile>, Diagn
         .enable_all()
         .build()
         .map_err(|e| fail("cannot start", &e))?;
-    let t0 = std::time::Instant::now();
     let bundle = runtime.block_on(async {
         let options = PagefindServiceConfig::builder()
             .force_language(site.config.language.to_lowercase())
@@ -54,13 +53,11 @@ pub fn index(site: &Site, files: &[OutputFile]) -> Result<Vec<OutputFile>, Diagn
                     Diagnostic::file(&source, format!("search index: cannot index the page: {e}"))
                 })?;
         }
-        eprintln!("TMP add: {:?}", t0.elapsed());
         index
             .get_files()
             .await
             .map_err(|e| fail("cannot build the index", &e))
     })?;
-    eprintln!("TMP total: {:?}", t0.elapsed());
     let mut out: Vec<OutputFile> = bundle
         .into_iter()
         .map(|f| {
@@ -293,8 +290,8 @@ struct Markup {
 /// `<` does not start markup.
 fn scan_markup(html: &str, i: usize) -> Option<Markup> {
     let rest = &html[i..];
-    if rest.starts_with("<!--") {
-        let end = rest[4..].find("-->").map_or(html.len(), |k| i + 4 + k + 3);
+    if let Some(comment) = rest.strip_prefix("<!--") {
+        let end = comment.find("-->").map_or(html.len(), |k| i + 4 + k + 3);
         return Some(Markup {
             end,
             breaks: false,

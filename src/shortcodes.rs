@@ -124,8 +124,22 @@ impl PageHost<'_> {
         Ok((ind, entity, year))
     }
 
+    /// Data the call needs could not be loaded: an error there says why
+    /// (and fails the build), so the call adds none of its own.
+    fn data_unloaded(&self, args: &Args) -> bool {
+        self.data.entities_unloaded
+            || args
+                .str("indicator")
+                .ok()
+                .flatten()
+                .is_some_and(|id| self.data.unloaded.iter().any(|u| u == id))
+    }
+
     fn chart(&self, call: &ShortcodeCall) -> Result<String, String> {
         let args = Args::check(call, &["indicator", "entity", "year", "show"])?;
+        if self.data_unloaded(&args) {
+            return Ok(String::new());
+        }
         let (ind, entity, year) = self.indicator_and_entity(&args)?;
         let show = args.str("show")?.unwrap_or("value");
         let chart = match (entity, year, show) {
@@ -153,6 +167,9 @@ impl PageHost<'_> {
 
     fn table(&self, call: &ShortcodeCall) -> Result<String, String> {
         let args = Args::check(call, &["indicator", "entity", "year"])?;
+        if self.data_unloaded(&args) {
+            return Ok(String::new());
+        }
         let (ind, entity, year) = self.indicator_and_entity(&args)?;
         let html = match (entity, year) {
             (Some(e), None) => charts::series_table(self.data, ind, e),

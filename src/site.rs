@@ -283,12 +283,18 @@ fn related_pages(pages: &[Page], taxonomies: &[Taxonomy]) -> Vec<Vec<usize>> {
                 scores[q] = 0.0;
             }
             touched.clear();
-            best.sort_by(|a, b| {
+            let order = |a: &(usize, f64), b: &(usize, f64)| {
                 b.1.total_cmp(&a.1)
                     .then_with(|| pages[b.0].date.cmp(&pages[a.0].date))
                     .then(a.0.cmp(&b.0))
-            });
-            best.into_iter().take(5).map(|(q, _)| q).collect()
+            };
+            // Only the best five are kept: select them, then sort those.
+            if best.len() > 5 {
+                best.select_nth_unstable_by(4, order);
+                best.truncate(5);
+            }
+            best.sort_by(order);
+            best.into_iter().map(|(q, _)| q).collect()
         })
         .collect()
 }
@@ -298,6 +304,7 @@ fn check_models(pages: &[Page], data: &Data, errors: &mut Diagnostics) {
     for p in pages {
         if let (PageKind::Model, Some(m)) = (p.kind, &p.fm.model)
             && data.entity(&m.locality).is_none()
+            && !data.entities_unloaded
         {
             errors.push(Diagnostic::at(
                 &p.file,

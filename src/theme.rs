@@ -65,6 +65,7 @@ mod tests {
             "404.html",
             "indicator.html",
             "entity.html",
+            "search.html",
         ] {
             assert!(
                 names.iter().any(|n| n == needed),

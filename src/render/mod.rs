@@ -165,9 +165,10 @@ struct PageMeta<'a> {
     model: Option<ModelView<'a>>,
 }
 
-#[derive(Serialize)]
+/// A page for its own template: its metadata (the same fields list
+/// templates see) plus its body and neighbours.
 struct PageView<'a> {
-    #[serde(flatten)]
+    /// The page's `PageMeta`, serialized once and shared with every list.
     meta: &'a Value,
     content: &'a str,
     toc: &'a [TocEntry],
@@ -177,6 +178,28 @@ struct PageView<'a> {
     /// schema.org metadata (`NewsArticle`, `Event`, `Article`).
     json_ld: serde_json::Value,
     lang: &'a str,
+}
+
+/// Written by hand rather than `#[serde(flatten)]`: flatten re-serializes the
+/// whole metadata map field by field, while entries of an already-built Tera
+/// value pass through as shared (`Arc`) values.
+impl Serialize for PageView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let meta = self.meta.as_map();
+        let mut m = s.serialize_map(Some(meta.map_or(0, |m| m.len()) + 7))?;
+        for (k, v) in meta.into_iter().flatten() {
+            m.serialize_entry(k, v)?;
+        }
+        m.serialize_entry("content", self.content)?;
+        m.serialize_entry("toc", self.toc)?;
+        m.serialize_entry("previous", &self.previous)?;
+        m.serialize_entry("next", &self.next)?;
+        m.serialize_entry("related", &self.related)?;
+        m.serialize_entry("json_ld", &self.json_ld)?;
+        m.serialize_entry("lang", self.lang)?;
+        m.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -1290,12 +1313,22 @@ fn term_view(site: &Site, data: &Data, taxonomy: &str, term: &site::Term, feed: 
 
 /// A `localities` term that is an entity id shows the entity's name.
 fn display_term(data: &Data, taxonomy: &str, name: &str) -> String {
-    if taxonomy == "localities"
-        && let Some(e) = data.entity(name)
-    {
-        return e.name.clone();
+    match locality_entity(data, taxonomy, name) {
+        Some(e) => e.name.clone(),
+        None => name.trim().to_string(),
     }
-    name.to_string()
+}
+
+/// The entity a `localities` term names: by id, or by a name that folds to
+/// it (`Hà Nội` → `ha-noi`), as the term's own URL does.
+fn locality_entity<'d>(
+    data: &'d Data,
+    taxonomy: &str,
+    name: &str,
+) -> Option<&'d crate::data::Entity> {
+    (taxonomy == "localities")
+        .then(|| data.entity(&text::slugify(name)))
+        .flatten()
 }
 
 /// Resolves an image reference of a page to a URL.
@@ -1313,31 +1346,30 @@ fn page_meta<'a>(site: &Site, model: &'a Model, data: &Data, i: usize) -> PageMe
     let p = model.page(i);
     let md = &model.page_md[i];
     let section = &model.content.sections[p.section];
-    let taxonomies =
-        p.fm.taxonomies
-            .iter()
-            .map(|(name, terms)| {
-                let links = terms
-                    .iter()
-                    .filter_map(|t| {
-                        let slug = text::slugify(t);
-                        // A locality that is an entity links to its profile.
-                        let path = match data.entity(t.trim()) {
-                            Some(e) if name == "localities" => {
-                                site.url(&format!("{}/{}/", site.config.paths.entities, e.id))
-                            }
-                            _ => site.url(&format!("{name}/{slug}/")),
-                        };
-                        (!slug.is_empty()).then(|| TermLink {
-                            name: display_term(data, name, t),
-                            path,
-                            slug,
-                        })
+    let taxonomies = p
+        .fm
+        .taxonomies
+        .iter()
+        .map(|(name, terms)| {
+            let links = terms
+                .iter()
+                .filter_map(|t| {
+                    let slug = text::slugify(t);
+                    // A locality that is an entity links to its profile.
+                    let path = match locality_entity(data, name, t) {
+                        Some(e) => site.url(&format!("{}/{}/", site.config.paths.entities, e.id)),
+                        _ => site.url(&format!("{name}/{slug}/")),
+                    };
+                    (!slug.is_empty()).then(|| TermLink {
+                        name: display_term(data, name, t),
+                        path,
+                        slug,
                     })
-                    .collect();
-                (name.as_str(), links)
-            })
-            .collect();
+                })
+                .collect();
+            (name.as_str(), links)
+        })
+        .collect();
     let authors =
         p.fm.authors
             .iter()
