@@ -11,6 +11,7 @@ pub mod diag;
 pub mod downloads;
 pub mod feeds;
 pub mod markdown;
+pub mod media;
 pub mod output;
 pub mod progress;
 pub mod render;

@@ -207,12 +207,19 @@ impl PageHost<'_> {
         let credit = args.str("credit")?;
         let alt = args.str("alt")?.or(caption).unwrap_or_default();
         let url = crate::render::asset_url(self.site, self.files_path, src);
-        let mut size = String::new();
-        for key in ["width", "height"] {
-            if let Some(v) = args.int(key)? {
-                size.push_str(&format!(" {key}=\"{v}\""));
-            }
-        }
+        // Width and height reserve the photo's space while it loads: given
+        // ones win, else they are read from the file.
+        let given = (args.int("width")?, args.int("height")?);
+        let read = (!is_remote && !src.starts_with('/'))
+            .then(|| crate::media::image_size(&self.files_dir.join(src)))
+            .flatten();
+        let size = match (given, read) {
+            ((Some(w), Some(h)), _) => format!(" width=\"{w}\" height=\"{h}\""),
+            ((Some(w), None), _) => format!(" width=\"{w}\""),
+            ((None, Some(h)), _) => format!(" height=\"{h}\""),
+            ((None, None), Some((w, h))) => format!(" width=\"{w}\" height=\"{h}\""),
+            _ => String::new(),
+        };
         let mut html = format!(
             "<figure class=\"photo\"><img src=\"{}\" alt=\"{}\" loading=\"lazy\" decoding=\"async\"{size}>",
             text::escape_html(&url),

@@ -89,6 +89,9 @@ struct ImageView<'a> {
     src: String,
     /// Absolute URL, for sharing tags and feeds.
     absolute: String,
+    /// Pixel size read from the file, when it is beside the page.
+    width: Option<u32>,
+    height: Option<u32>,
     caption: Option<&'a str>,
     credit: Option<&'a str>,
     alt: &'a str,
@@ -1331,6 +1334,19 @@ fn locality_entity<'d>(
         .flatten()
 }
 
+/// The size of an image given relative to a page (its bundle, or the folder
+/// of its source file); none for site paths and remote URLs.
+fn local_image_size(p: &content::Page, src: &str) -> Option<(u32, u32)> {
+    if src.starts_with('/') || src.contains("://") {
+        return None;
+    }
+    let dir = p
+        .bundle_dir
+        .clone()
+        .or_else(|| p.file.parent().map(Path::to_path_buf))?;
+    crate::media::image_size(&dir.join(src))
+}
+
 /// Resolves an image reference of a page to a URL.
 pub fn asset_url(site: &Site, page_path: &str, src: &str) -> String {
     if src.starts_with("http://") || src.starts_with("https://") {
@@ -1385,6 +1401,8 @@ fn page_meta<'a>(site: &Site, model: &'a Model, data: &Data, i: usize) -> PageMe
     let image = p.fm.image.as_ref().map(|img: &'a Image| ImageView {
         src: asset_url(site, &p.files_path, &img.src),
         absolute: site.absolute_url(&asset_url(site, &p.files_path, &img.src)),
+        width: local_image_size(p, &img.src).map(|s| s.0),
+        height: local_image_size(p, &img.src).map(|s| s.1),
         caption: img.caption.as_deref(),
         credit: img.credit.as_deref(),
         alt: img
