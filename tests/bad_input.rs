@@ -221,6 +221,15 @@ fn run_case(case: &Path) -> Result<(), String> {
                 return fail(format!("printed no error like {e:?}"));
             }
         }
+        // One mistake, its errors only: none that follow from it elsewhere.
+        // (`check` may add its own checks of referenced files.)
+        let count = stderr.lines().filter(|l| l.starts_with("error: ")).count();
+        if command == "build" && count != expected.len() {
+            return fail(format!(
+                "printed {count} errors, expected.txt has {}",
+                expected.len()
+            ));
+        }
         if stderr.contains(SECRET) || stderr.contains("root:x:0:") {
             return fail("printed what a file outside the site holds".into());
         }
