@@ -155,6 +155,27 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// [`atomic_write`], returning the new file's metadata (read from the open
 /// file: renaming keeps the inode, and this saves a lookup by path).
 fn write_replacing(path: &Path, bytes: &[u8]) -> io::Result<fs::Metadata> {
+    let (tmp, meta) = write_temp(path, bytes)?;
+    fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = fs::remove_file(&tmp);
+    })?;
+    Ok(meta)
+}
+
+/// What writing one output file came to.
+enum Staged {
+    Unchanged(Entry),
+    /// Written to `tmp`, to be renamed to `dest`.
+    Written {
+        tmp: PathBuf,
+        dest: PathBuf,
+        entry: Entry,
+    },
+}
+
+/// Writes `bytes` to a temporary file beside `path`, returning its name and
+/// metadata (renaming keeps the inode, so the mtime stays valid).
+fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<(PathBuf, fs::Metadata)> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -163,15 +184,15 @@ fn write_replacing(path: &Path, bytes: &[u8]) -> io::Result<fs::Metadata> {
     let result = (|| {
         let mut f = fs::File::create(&tmp)?;
         f.write_all(bytes)?;
-        let meta = f.metadata()?;
-        drop(f);
-        fs::rename(&tmp, path)?;
-        Ok(meta)
+        f.metadata()
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    match result {
+        Ok(meta) => Ok((tmp, meta)),
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    result
 }
 
 /// Writes `files` into `out`. Nothing outside `out` is ever touched.
@@ -223,7 +244,11 @@ pub fn write(out: &Path, files: &[OutputFile]) -> io::Result<WriteStats> {
         }
     }
 
-    let results: Vec<io::Result<(Entry, bool)>> = files
+    // Two phases, so that a build killed or failing while it writes leaves
+    // the published site as it was: first every changed file goes to a
+    // temporary name beside its destination (the slow part), then all are
+    // renamed into place in one short burst.
+    let results: Vec<io::Result<Staged>> = files
         .par_iter()
         .map(|f| {
             let dest = out.join(&f.path);
@@ -244,22 +269,50 @@ pub fn write(out: &Path, files: &[OutputFile]) -> io::Result<WriteStats> {
                 && meta.len() == size
                 && mtime_of(&meta) == prev.mtime
             {
-                return Ok((*prev, false));
+                return Ok(Staged::Unchanged(*prev));
             }
-            let mtime = mtime_of(&write_replacing(&dest, bytes)?);
-            Ok((Entry { hash, size, mtime }, true))
+            let (tmp, meta) = write_temp(&dest, bytes)?;
+            Ok(Staged::Written {
+                tmp,
+                dest,
+                entry: Entry {
+                    hash,
+                    size,
+                    mtime: mtime_of(&meta),
+                },
+            })
         })
         .collect();
+    if results.iter().any(Result::is_err) {
+        for r in &results {
+            if let Ok(Staged::Written { tmp, .. }) = r {
+                let _ = fs::remove_file(tmp);
+            }
+        }
+        return Err(results
+            .into_iter()
+            .find_map(Result::err)
+            .expect("an error was seen"));
+    }
+    let staged: Vec<Staged> = results.into_iter().map(|r| r.expect("no errors")).collect();
+    staged.par_iter().try_for_each(|s| match s {
+        Staged::Written { tmp, dest, .. } => fs::rename(tmp, dest),
+        Staged::Unchanged(_) => Ok(()),
+    })?;
 
     let mut stats = WriteStats::default();
     let mut entries = Vec::with_capacity(files.len());
-    for (f, r) in files.iter().zip(results) {
-        let (entry, written) = r?;
-        if written {
-            stats.written += 1;
-        } else {
-            stats.unchanged += 1;
-        }
+    for (f, s) in files.iter().zip(&staged) {
+        let entry = match s {
+            Staged::Written { entry, .. } => {
+                stats.written += 1;
+                *entry
+            }
+            Staged::Unchanged(entry) => {
+                stats.unchanged += 1;
+                *entry
+            }
+        };
         entries.push((f.path.as_str(), entry));
     }
 
