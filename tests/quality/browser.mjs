@@ -132,7 +132,11 @@ async function checkPage(page, p) {
   const problems = [];
   const onConsole = (m) => { if (m.type() === 'error') problems.push(['console', `console error: ${m.text()}${m.location() && m.location().url ? ` (${m.location().url}:${m.location().lineNumber})` : ''}`]); };
   const onPageError = (e) => problems.push(['console', `uncaught exception: ${e.message}`]);
-  const onReqFailed = (r) => problems.push(['requests', `request failed: ${r.method()} ${r.url()}: ${r.failure() ? r.failure().errorText : 'unknown error'}`]);
+  // Chromium fetches the favicon on its own and cancels that fetch when the
+  // page moves on (net::ERR_ABORTED): not a failure of the site. A favicon
+  // that is really missing still fails, as HTTP 404 below and in the link check.
+  const browserCancelledFavicon = (r) => /\/favicon\.[a-z]+$/.test(new URL(r.url()).pathname) && r.failure() && r.failure().errorText === 'net::ERR_ABORTED';
+  const onReqFailed = (r) => { if (!browserCancelledFavicon(r)) problems.push(['requests', `request failed: ${r.method()} ${r.url()}: ${r.failure() ? r.failure().errorText : 'unknown error'}`]); };
   const onResponse = (r) => { if (r.status() >= 400) problems.push(['requests', `HTTP ${r.status()} for ${r.request().method()} ${r.url()}`]); };
   // An intranet portal loads nothing from elsewhere.
   const onRequest = (r) => { const u = r.url(); if (!u.startsWith(serverOrigin) && !/^(data|blob|about):/.test(u)) problems.push(['requests', `request to another origin: ${r.method()} ${u}`]); };
