@@ -130,6 +130,16 @@ impl Site {
         }
     }
 
+    /// Who publishes the site, for feeds, JSON-LD and the data catalogue:
+    /// `extra.agency`, else the site's title.
+    pub fn publisher(&self) -> &str {
+        self.config
+            .extra
+            .get("agency")
+            .and_then(|v| v.as_str())
+            .unwrap_or(&self.config.title)
+    }
+
     pub fn config_file(&self) -> PathBuf {
         self.root.join(CONFIG_FILE)
     }

@@ -979,7 +979,9 @@ fn folded_dir_path(dir: &str) -> String {
         .collect()
 }
 
-fn rel_slash(path: &Path, base: &Path) -> String {
+/// `path` below `base`, `/`-separated whatever the platform: the form of
+/// site paths, template names and output paths.
+pub fn rel_slash(path: &Path, base: &Path) -> String {
     path.strip_prefix(base)
         .unwrap_or(path)
         .components()

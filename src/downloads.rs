@@ -128,12 +128,7 @@ pub fn files(site: &Site, data: &Data) -> Vec<OutputFile> {
 
 /// A DCAT-US 1.1 catalogue of the indicators.
 fn catalogue(site: &Site, data: &Data) -> Vec<u8> {
-    let publisher = site
-        .config
-        .extra
-        .get("agency")
-        .and_then(|v| v.as_str())
-        .unwrap_or(&site.config.title);
+    let publisher = site.publisher();
     let email = site.config.extra.get("email").and_then(|v| v.as_str());
     let dir = &site.config.paths.indicators;
     let datasets: Vec<_> = data

@@ -29,14 +29,6 @@ pub fn xml_escape(s: &str) -> String {
     out
 }
 
-fn publisher(site: &Site) -> &str {
-    site.config
-        .extra
-        .get("agency")
-        .and_then(|v| v.as_str())
-        .unwrap_or(&site.config.title)
-}
-
 /// An Atom feed of `pages` (newest first, at most `feed_limit`).
 fn atom(
     site: &Site,
@@ -89,7 +81,7 @@ fn atom(
     let _ = writeln!(
         x,
         "  <author><name>{}</name></author>",
-        xml_escape(publisher(site))
+        xml_escape(site.publisher())
     );
     let _ = writeln!(
         x,
@@ -122,7 +114,7 @@ fn entry(x: &mut String, site: &Site, model: &Model, i: usize, updated: DateTime
         let _ = writeln!(
             x,
             "    <author><name>{}</name></author>",
-            xml_escape(publisher(site))
+            xml_escape(site.publisher())
         );
     }
     for a in &p.fm.authors {

@@ -22,7 +22,7 @@ pub mod text;
 pub mod theme;
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
@@ -154,13 +154,7 @@ fn pipeline(
         .iter()
         .filter_map(|d| d.file.strip_prefix(&content_dir).ok())
         .filter(|rel| rel.extension().is_some_and(|e| e == "md"))
-        .map(|rel| {
-            let rel: Vec<_> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect();
-            text::nfc(&rel.join("/"))
-        })
+        .map(|rel| text::nfc(&content::rel_slash(rel, Path::new(""))))
         .collect();
     for rel in &unchecked {
         urls.entry(rel.clone()).or_default();
@@ -430,14 +424,7 @@ fn static_files(site: &config::Site, errors: &mut Diagnostics) -> Vec<OutputFile
                     }
                 }
                 Ok(e) if e.file_type().is_file() => {
-                    let rel = e
-                        .path()
-                        .strip_prefix(&dir)
-                        .unwrap_or(e.path())
-                        .components()
-                        .map(|c| c.as_os_str().to_string_lossy())
-                        .collect::<Vec<_>>()
-                        .join("/");
+                    let rel = content::rel_slash(e.path(), &dir);
                     if rel.split('/').any(|c| c.starts_with('.')) {
                         continue;
                     }

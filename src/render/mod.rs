@@ -353,14 +353,7 @@ pub fn load_templates(site: &Site) -> Result<Templates, Diagnostics> {
             if !e.file_type().is_file() {
                 continue;
             }
-            let name = e
-                .path()
-                .strip_prefix(&dir)
-                .unwrap_or(e.path())
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
+            let name = content::rel_slash(e.path(), &dir);
             match std::fs::read_to_string(e.path()) {
                 Ok(t) => {
                     sources.insert(name, (e.path().to_path_buf(), t));
@@ -1398,18 +1391,22 @@ fn page_meta<'a>(site: &Site, model: &'a Model, data: &Data, i: usize) -> PageMe
                 )),
             })
             .collect();
-    let image = p.fm.image.as_ref().map(|img: &'a Image| ImageView {
-        src: asset_url(site, &p.files_path, &img.src),
-        absolute: site.absolute_url(&asset_url(site, &p.files_path, &img.src)),
-        width: local_image_size(p, &img.src).map(|s| s.0),
-        height: local_image_size(p, &img.src).map(|s| s.1),
-        caption: img.caption.as_deref(),
-        credit: img.credit.as_deref(),
-        alt: img
-            .alt
-            .as_deref()
-            .or(img.caption.as_deref())
-            .unwrap_or(&p.fm.title),
+    let image = p.fm.image.as_ref().map(|img: &'a Image| {
+        let src = asset_url(site, &p.files_path, &img.src);
+        let size = local_image_size(p, &img.src);
+        ImageView {
+            absolute: site.absolute_url(&src),
+            src,
+            width: size.map(|s| s.0),
+            height: size.map(|s| s.1),
+            caption: img.caption.as_deref(),
+            credit: img.credit.as_deref(),
+            alt: img
+                .alt
+                .as_deref()
+                .or(img.caption.as_deref())
+                .unwrap_or(&p.fm.title),
+        }
     });
     let conference = p.fm.conference.as_ref().and_then(|c| {
         let starts = content::to_datetime(&c.starts).ok()?;

@@ -215,12 +215,7 @@ impl Ctx<'_> {
     pub(super) fn page_json_ld(&self, i: usize) -> serde_json::Value {
         let site = self.site;
         let p = self.model.page(i);
-        let publisher = site
-            .config
-            .extra
-            .get("agency")
-            .and_then(|v| v.as_str())
-            .unwrap_or(&site.config.title);
+        let publisher = site.publisher();
         let image =
             p.fm.image
                 .as_ref()
