@@ -14,6 +14,7 @@ fn main() {
         eprint!("{errors}");
         std::process::exit(1);
     }
+    let loc = minhbach::i18n::builtin("vi");
     let start = Instant::now();
     let (mut drawn, mut bytes) = (0usize, 0usize);
     while drawn < 300 {
@@ -21,8 +22,8 @@ fn main() {
         for ind in &data.indicators {
             for e in &data.entities {
                 for chart in [
-                    charts::trend(&data, ind, &e.id),
-                    charts::rank(&data, ind, &e.id),
+                    charts::trend(&data, ind, &e.id, &loc),
+                    charts::rank(&data, ind, &e.id, &loc),
                 ]
                 .into_iter()
                 .flatten()
@@ -32,7 +33,7 @@ fn main() {
                 }
             }
             for year in ind.years() {
-                if let Some(chart) = charts::ranking(&data, ind, year, None) {
+                if let Some(chart) = charts::ranking(&data, ind, year, None, &loc) {
                     drawn += 1;
                     bytes += chart.svg.len();
                 }

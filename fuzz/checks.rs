@@ -178,19 +178,20 @@ pub fn data_files(bytes: &[u8]) {
             "{d} (of {lines} lines)"
         );
     }
+    let loc = minhbach::i18n::builtin("vi");
     for ind in &data.indicators {
         let mut entities: Vec<&str> = ind.values.iter().map(|o| o.entity.as_str()).collect();
         entities.dedup();
         for e in entities.iter().take(4) {
-            if let Some(c) = charts::trend(&data, ind, e) {
-                charts::figure_html(&c, "/chi-so/sipas/");
+            if let Some(c) = charts::trend(&data, ind, e, &loc) {
+                charts::figure_html(&c, "/chi-so/sipas/", &loc);
             }
-            charts::rank(&data, ind, e);
-            charts::series_table(&data, ind, e);
+            charts::rank(&data, ind, e, &loc);
+            charts::series_table(&data, ind, e, &loc);
         }
         for y in ind.years().into_iter().take(4) {
-            charts::ranking(&data, ind, y, entities.first().copied());
-            charts::ranking_table(&data, ind, y, None);
+            charts::ranking(&data, ind, y, entities.first().copied(), &loc);
+            charts::ranking_table(&data, ind, y, None, &loc);
         }
     }
 }

@@ -8,7 +8,8 @@ use plotters::prelude::*;
 use plotters::style::FontStyle;
 
 use crate::data::{Data, EntityKind, Indicator, Observation};
-use crate::text::{escape_html, format_number_vi};
+use crate::i18n::Locale;
+use crate::text::escape_html;
 
 /// DejaVu Sans has every Vietnamese glyph; without a real font plotters
 /// measures UTF-8 bytes and Vietnamese labels come out too wide.
@@ -43,8 +44,9 @@ pub struct Chart {
     pub source: Option<String>,
 }
 
-fn fmt_value(v: f64, unit: &str) -> String {
-    let n = format_number_vi(v);
+/// `87,11%` or `44,5 điểm` (`87.11%`, `44.5 points` in English).
+pub fn fmt_value(v: f64, unit: &str, loc: &Locale) -> String {
+    let n = loc.number(v);
     if unit == "%" {
         format!("{n}%")
     } else {
@@ -93,7 +95,7 @@ fn value_range(values: impl Iterator<Item = f64>, scale: Option<(f64, f64)>) -> 
 
 /// An entity's values over the years, its targets as a line or band, and the
 /// national series beside it.
-pub fn trend(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
+pub fn trend(data: &Data, ind: &Indicator, entity: &str, loc: &Locale) -> Option<Chart> {
     init_font();
     let points: Vec<(i32, f64)> = ind
         .series(entity)
@@ -124,7 +126,10 @@ pub fn trend(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
         .chain(targets.iter().flat_map(|t| t.min.into_iter().chain(t.max)));
     let (v0, v1) = value_range(all_values, ind.scale);
     let name = entity_name(data, entity);
-    let title = format!("{}: {} qua các năm", ind.label(), name);
+    let title = loc.fill(
+        "chart_trend_title",
+        &[("indicator", ind.label()), ("entity", name)],
+    );
 
     let (w, h) = (720u32, 380u32);
     let mut raw = String::new();
@@ -152,12 +157,12 @@ pub fn trend(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
                     String::new()
                 }
             })
-            .y_label_formatter(&|y| format_number_vi(*y))
+            .y_label_formatter(&|y| loc.number(*y))
             .label_style((FAMILY, 13).into_font().color(&MUTED))
             .draw()
             .ok()?;
         for t in &targets {
-            let label = target_label(t, &ind.unit);
+            let label = target_label(t, &ind.unit, loc);
             match (t.min, t.max) {
                 (Some(lo), Some(hi)) => {
                     chart
@@ -225,8 +230,7 @@ pub fn trend(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
             .ok()?;
         chart
             .draw_series(points.iter().map(|&(x, y)| {
-                EmptyElement::at((x as f64, y))
-                    + Text::new(format_number_vi(y), (0, -9), label_style())
+                EmptyElement::at((x as f64, y)) + Text::new(loc.number(y), (0, -9), label_style())
             }))
             .ok()?;
         root.present().ok()?;
@@ -236,12 +240,15 @@ pub fn trend(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
         "{name}: {}",
         points
             .iter()
-            .map(|&(y, v)| format!("{} ({y})", fmt_value(v, &ind.unit)))
+            .map(|&(y, v)| format!("{} ({y})", fmt_value(v, &ind.unit, loc)))
             .collect::<Vec<_>>()
             .join(" → ")
     );
     for t in &targets {
-        desc.push_str(&format!("; {}", target_label(t, &ind.unit).to_lowercase()));
+        desc.push_str(&format!(
+            "; {}",
+            target_label(t, &ind.unit, loc).to_lowercase()
+        ));
     }
     if let (Some(c), false) = (country, national.is_empty()) {
         desc.push_str(&format!(
@@ -249,7 +256,7 @@ pub fn trend(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
             c.name,
             national
                 .iter()
-                .map(|&(y, v)| format!("{} ({y})", fmt_value(v, &ind.unit)))
+                .map(|&(y, v)| format!("{} ({y})", fmt_value(v, &ind.unit, loc)))
                 .collect::<Vec<_>>()
                 .join(" → ")
         ));
@@ -261,7 +268,7 @@ pub fn trend(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
     }
     Some(Chart {
         svg: finish_svg(raw, &id, &title, &desc, w, h) + &legend_html(&legend),
-        table_html: series_table(data, ind, entity),
+        table_html: series_table(data, ind, entity, loc),
         id,
         title,
         desc,
@@ -269,17 +276,17 @@ pub fn trend(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
     })
 }
 
-pub fn target_label(t: &crate::data::Target, unit: &str) -> String {
+pub fn target_label(t: &crate::data::Target, unit: &str, loc: &Locale) -> String {
     let label = t
         .label
         .clone()
-        .unwrap_or_else(|| format!("Mục tiêu {}", t.year));
+        .unwrap_or_else(|| loc.fill("target_default", &[("year", &t.year.to_string())]));
     match (t.min, t.max) {
         (Some(lo), Some(hi)) => {
-            format!("{label}: {}–{}", format_number_vi(lo), fmt_value(hi, unit))
+            format!("{label}: {}–{}", loc.number(lo), fmt_value(hi, unit, loc))
         }
-        (Some(lo), None) => format!("{label}: ≥ {}", fmt_value(lo, unit)),
-        (None, Some(hi)) => format!("{label}: ≤ {}", fmt_value(hi, unit)),
+        (Some(lo), None) => format!("{label}: ≥ {}", fmt_value(lo, unit, loc)),
+        (None, Some(hi)) => format!("{label}: ≤ {}", fmt_value(hi, unit, loc)),
         (None, None) => label,
     }
 }
@@ -302,7 +309,7 @@ fn legend_html(items: &[(RGBColor, String, bool)]) -> String {
 }
 
 /// An entity's rank by year, rank 1 on top, each point labelled `rank/of`.
-pub fn rank(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
+pub fn rank(data: &Data, ind: &Indicator, entity: &str, loc: &Locale) -> Option<Chart> {
     init_font();
     let points: Vec<(i32, u32, Option<u32>)> = ind
         .series(entity)
@@ -321,7 +328,10 @@ pub fn rank(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
         .unwrap_or(1)
         .max(2);
     let name = entity_name(data, entity);
-    let title = format!("Xếp hạng {} của {} qua các năm", ind.label(), name);
+    let title = loc.fill(
+        "chart_rank_title",
+        &[("indicator", ind.label()), ("entity", name)],
+    );
     let (w, h) = (720u32, 380u32);
     let mut raw = String::new();
     {
@@ -378,7 +388,10 @@ pub fn rank(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
                     .ok()?;
                 chart
                     .draw_series(std::iter::once(Text::new(
-                        format!("Từ {year}: xếp hạng trên {b} đơn vị"),
+                        loc.fill(
+                            "chart_rank_basis",
+                            &[("year", &year.to_string()), ("of", &b.to_string())],
+                        ),
                         (x - 0.05, -(max_of as f64 + 1.0)),
                         (FAMILY, 12).into_font().color(&MUTED).pos(
                             plotters::style::text_anchor::Pos::new(
@@ -415,14 +428,19 @@ pub fn rank(data: &Data, ind: &Indicator, entity: &str) -> Option<Chart> {
         "{name}: {}",
         points
             .iter()
-            .map(|&(y, r, of)| format!("hạng {} ({y})", rank_label(r, of)))
+            .map(|&(y, r, of)| {
+                loc.fill(
+                    "chart_rank_point",
+                    &[("rank", &rank_label(r, of)), ("year", &y.to_string())],
+                )
+            })
             .collect::<Vec<_>>()
             .join(" → ")
     );
     let id = chart_id(&["rank", &ind.id, entity]);
     Some(Chart {
         svg: finish_svg(raw, &id, &title, &desc, w, h),
-        table_html: series_table(data, ind, entity),
+        table_html: series_table(data, ind, entity, loc),
         id,
         title,
         desc,
@@ -448,7 +466,13 @@ fn rank_label(rank: u32, of: Option<u32>) -> String {
 }
 
 /// Every entity's value in one year, best first, `highlight` in the accent colour.
-pub fn ranking(data: &Data, ind: &Indicator, year: i32, highlight: Option<&str>) -> Option<Chart> {
+pub fn ranking(
+    data: &Data,
+    ind: &Indicator,
+    year: i32,
+    highlight: Option<&str>,
+    loc: &Locale,
+) -> Option<Chart> {
     init_font();
     let rows: Vec<&Observation> = data.ranking(ind, year);
     if rows.is_empty() {
@@ -474,7 +498,10 @@ pub fn ranking(data: &Data, ind: &Indicator, year: i32, highlight: Option<&str>)
         .max()
         .unwrap_or(80)
         .clamp(80, 220);
-    let title = format!("{} năm {year}: xếp hạng các địa phương", ind.label());
+    let title = loc.fill(
+        "chart_ranking_title",
+        &[("indicator", ind.label()), ("year", &year.to_string())],
+    );
     let mut raw = String::new();
     {
         let root = SVGBackend::with_string(&mut raw, (w, h)).into_drawing_area();
@@ -506,7 +533,7 @@ pub fn ranking(data: &Data, ind: &Indicator, year: i32, highlight: Option<&str>)
                     String::new()
                 }
             })
-            .x_label_formatter(&|x| format_number_vi(*x))
+            .x_label_formatter(&|x| loc.number(*x))
             .label_style((FAMILY, 13).into_font().color(&INK))
             .draw()
             .ok()?;
@@ -527,7 +554,7 @@ pub fn ranking(data: &Data, ind: &Indicator, year: i32, highlight: Option<&str>)
         chart
             .draw_series(rows.iter().enumerate().map(|(k, o)| {
                 Text::new(
-                    format_number_vi(o.value.unwrap_or(0.0)),
+                    loc.number(o.value.unwrap_or(0.0)),
                     (o.value.unwrap_or(lo), -(k as f64) - 0.5),
                     (FAMILY, 12).into_font().color(&INK).pos(
                         plotters::style::text_anchor::Pos::new(
@@ -552,28 +579,45 @@ pub fn ranking(data: &Data, ind: &Indicator, year: i32, highlight: Option<&str>)
     }
     let best = rows.first()?;
     let worst = rows.last()?;
-    let mut desc = format!(
-        "{} địa phương; cao nhất {} ({}), thấp nhất {} ({})",
-        rows.len(),
-        entity_name(data, &best.entity),
-        fmt_value(best.value.unwrap_or(0.0), &ind.unit),
-        entity_name(data, &worst.entity),
-        fmt_value(worst.value.unwrap_or(0.0), &ind.unit)
+    let mut desc = loc.fill(
+        if ind.higher_is_better {
+            "chart_ranking_summary"
+        } else {
+            "chart_ranking_summary_lower"
+        },
+        &[
+            ("count", &rows.len().to_string()),
+            ("best", entity_name(data, &best.entity)),
+            (
+                "best_value",
+                &fmt_value(best.value.unwrap_or(0.0), &ind.unit, loc),
+            ),
+            ("worst", entity_name(data, &worst.entity)),
+            (
+                "worst_value",
+                &fmt_value(worst.value.unwrap_or(0.0), &ind.unit, loc),
+            ),
+        ],
     );
-    if !ind.higher_is_better {
-        desc = desc
-            .replace("cao nhất", "tốt nhất")
-            .replace("thấp nhất", "kém nhất");
-    }
     if let Some(v) = national {
-        desc.push_str(&format!("; cả nước {}", fmt_value(v, &ind.unit)));
+        desc.push_str("; ");
+        desc.push_str(&loc.fill(
+            "chart_national",
+            &[("value", &fmt_value(v, &ind.unit, loc))],
+        ));
     }
     if let Some(hl) = highlight.and_then(|e| rows.iter().position(|o| o.entity == e)) {
-        desc.push_str(&format!(
-            "; {} đứng thứ {} với {}",
-            entity_name(data, &rows[hl].entity),
-            hl + 1,
-            fmt_value(rows[hl].value.unwrap_or(0.0), &ind.unit)
+        desc.push_str("; ");
+        desc.push_str(&loc.fill(
+            "chart_highlight",
+            &[
+                ("entity", entity_name(data, &rows[hl].entity)),
+                ("rank", &(hl + 1).to_string()),
+                (
+                    "value",
+                    &fmt_value(rows[hl].value.unwrap_or(0.0), &ind.unit, loc),
+                ),
+            ],
         ));
     }
     let id = chart_id(&[
@@ -582,16 +626,16 @@ pub fn ranking(data: &Data, ind: &Indicator, year: i32, highlight: Option<&str>)
         &year.to_string(),
         highlight.unwrap_or(""),
     ]);
-    let mut legend = vec![(PRIMARY, "Địa phương".to_string(), false)];
+    let mut legend = vec![(PRIMARY, loc.t("chart_legend_localities").to_string(), false)];
     if let Some(e) = highlight {
         legend.push((ACCENT, entity_name(data, e).to_string(), false));
     }
     if national.is_some() {
-        legend.push((MUTED, "Cả nước".to_string(), true));
+        legend.push((MUTED, loc.t("chart_legend_national").to_string(), true));
     }
     Some(Chart {
         svg: finish_svg(raw, &id, &title, &desc, w, h) + &legend_html(&legend),
-        table_html: ranking_table(data, ind, year, highlight),
+        table_html: ranking_table(data, ind, year, highlight, loc),
         id,
         title,
         desc,
@@ -601,13 +645,14 @@ pub fn ranking(data: &Data, ind: &Indicator, year: i32, highlight: Option<&str>)
 
 /// The chart as a `<figure>`: SVG, caption with source, and its data as a
 /// collapsible table.
-pub fn figure_html(chart: &Chart, indicator_url: &str) -> String {
+pub fn figure_html(chart: &Chart, indicator_url: &str, loc: &Locale) -> String {
     let source = chart
         .source
         .as_deref()
         .map(|s| {
             format!(
-                " <span class=\"chart-source\">Nguồn: {}</span>",
+                " <span class=\"chart-source\">{}: {}</span>",
+                escape_html(loc.t("chart_source")),
                 escape_html(s)
             )
         })
@@ -615,29 +660,34 @@ pub fn figure_html(chart: &Chart, indicator_url: &str) -> String {
     format!(
         "<figure class=\"chart\" id=\"{id}\"><figcaption><a href=\"{url}\">{title}</a>{source}</figcaption>\
 <div class=\"chart-box\">{svg}</div>\
-<details class=\"chart-data\"><summary>Xem bảng số liệu</summary><div class=\"table-scroll\">{table}</div></details></figure>",
+<details class=\"chart-data\"><summary>{show}</summary><div class=\"table-scroll\">{table}</div></details></figure>",
         id = chart.id,
         url = escape_html(indicator_url),
         title = escape_html(&chart.title),
         svg = chart.svg,
         table = chart.table_html,
+        show = escape_html(loc.t("chart_show_table")),
     )
 }
 
 /// One entity's values and ranks by year.
-pub fn series_table(data: &Data, ind: &Indicator, entity: &str) -> String {
+pub fn series_table(data: &Data, ind: &Indicator, entity: &str, loc: &Locale) -> String {
     let mut s = format!(
-        "<table class=\"data\"><caption>{}: {}</caption><thead><tr><th scope=\"col\">Năm</th><th scope=\"col\" class=\"num\">Giá trị ({})</th><th scope=\"col\" class=\"num\">Xếp hạng</th><th scope=\"col\">Ghi chú</th></tr></thead><tbody>",
+        "<table class=\"data\"><caption>{}: {}</caption><thead><tr><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{} ({})</th><th scope=\"col\" class=\"num\">{}</th><th scope=\"col\">{}</th></tr></thead><tbody>",
         escape_html(ind.label()),
         escape_html(entity_name(data, entity)),
-        escape_html(&ind.unit)
+        escape_html(loc.t("table_year")),
+        escape_html(loc.t("table_value")),
+        escape_html(&ind.unit),
+        escape_html(loc.t("table_rank")),
+        escape_html(loc.t("table_note")),
     );
     for o in ind.series(entity) {
         let _ = write!(
             s,
             "<tr><th scope=\"row\">{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
             o.year,
-            o.value.map(format_number_vi).unwrap_or_else(|| "–".into()),
+            o.value.map(|v| loc.number(v)).unwrap_or_else(|| "–".into()),
             o.rank
                 .map(|r| rank_label(r, o.of))
                 .unwrap_or_else(|| "–".into()),
@@ -649,7 +699,7 @@ pub fn series_table(data: &Data, ind: &Indicator, entity: &str) -> String {
             s,
             "<tr class=\"target\"><th scope=\"row\">{}</th><td colspan=\"3\">{}</td></tr>",
             t.year,
-            escape_html(&target_label(t, &ind.unit))
+            escape_html(&target_label(t, &ind.unit, loc))
         );
     }
     s.push_str("</tbody></table>");
@@ -657,11 +707,23 @@ pub fn series_table(data: &Data, ind: &Indicator, entity: &str) -> String {
 }
 
 /// Every entity in a year, best first.
-pub fn ranking_table(data: &Data, ind: &Indicator, year: i32, highlight: Option<&str>) -> String {
+pub fn ranking_table(
+    data: &Data,
+    ind: &Indicator,
+    year: i32,
+    highlight: Option<&str>,
+    loc: &Locale,
+) -> String {
     let mut s = format!(
-        "<table class=\"data\"><caption>{} năm {year}</caption><thead><tr><th scope=\"col\" class=\"num\">#</th><th scope=\"col\">Địa phương</th><th scope=\"col\" class=\"num\">Giá trị ({})</th><th scope=\"col\" class=\"num\">Xếp hạng công bố</th></tr></thead><tbody>",
-        escape_html(ind.label()),
-        escape_html(&ind.unit)
+        "<table class=\"data\"><caption>{}</caption><thead><tr><th scope=\"col\" class=\"num\">#</th><th scope=\"col\">{}</th><th scope=\"col\" class=\"num\">{} ({})</th><th scope=\"col\" class=\"num\">{}</th></tr></thead><tbody>",
+        escape_html(&loc.fill(
+            "table_caption_year",
+            &[("indicator", ind.label()), ("year", &year.to_string())]
+        )),
+        escape_html(loc.t("table_locality")),
+        escape_html(loc.t("table_value")),
+        escape_html(&ind.unit),
+        escape_html(loc.t("table_published_rank"))
     );
     // The national row, then the units of the ranked kind.
     let kind = data.ranked_kind(ind, year);
@@ -706,7 +768,7 @@ pub fn ranking_table(data: &Data, ind: &Indicator, year: i32, highlight: Option<
                 place.to_string()
             },
             escape_html(entity_name(data, &o.entity)),
-            o.value.map(format_number_vi).unwrap_or_else(|| "–".into()),
+            o.value.map(|v| loc.number(v)).unwrap_or_else(|| "–".into()),
             o.rank
                 .map(|r| rank_label(r, o.of))
                 .unwrap_or_else(|| "–".into()),

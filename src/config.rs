@@ -38,6 +38,32 @@ pub struct Config {
     pub paths: Paths,
     #[serde(default)]
     pub extra: toml::Table,
+    /// Editions in other languages (`[languages.en]`), each under `/<code>/`;
+    /// the default `language` stays at the root.
+    #[serde(default)]
+    pub languages: std::collections::BTreeMap<String, LanguageConfig>,
+}
+
+/// One more language edition of the site: its own title and description,
+/// which taxonomies and feeds it has; pages are the `*.<code>.md` files.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageConfig {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// The taxonomies of this edition (none unless listed).
+    #[serde(default)]
+    pub taxonomies: Vec<TaxonomyConfig>,
+    /// Whether the edition has a site feed (`/<code>/atom.xml`).
+    #[serde(default = "default_true")]
+    pub feed: bool,
+    /// Whether the edition's pages are searchable (and it has a search page).
+    #[serde(default = "default_true")]
+    pub search: bool,
+    /// Merged over the site's `extra` (an agency's name in this language, say).
+    #[serde(default)]
+    pub extra: toml::Table,
 }
 
 /// Site paths of the generated pages (one slug each, no slashes).
@@ -106,12 +132,69 @@ pub struct Site {
     /// The path part of `base_url`, with both slashes: `/portal/` or `/`.
     pub base_path: String,
     pub theme_dir: PathBuf,
+    /// Where this language edition lives below the site's root: `""` for
+    /// the default language, `en/` for English. `base_url` and `base_path`
+    /// already include it: an edition is built as a site of its own.
+    pub prefix: String,
+    /// The whole site's base path, where files shared by every edition live
+    /// (theme and static files, the search bundle): `/` or `/portal/`.
+    pub root_path: String,
+    /// Whether this edition has the site-wide feed (`atom.xml`).
+    pub feed: bool,
 }
 
 impl Site {
     /// Root-relative URL of a site path (`tin-tuc/abc/` → `/portal/tin-tuc/abc/`).
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base_path, path.trim_start_matches('/'))
+    }
+
+    /// Root-relative URL of a file shared by every edition (`style.css`).
+    pub fn static_url(&self, path: &str) -> String {
+        format!("{}{}", self.root_path, path.trim_start_matches('/'))
+    }
+
+    /// Whether this is the default-language edition, at the site's root.
+    pub fn is_default_edition(&self) -> bool {
+        self.prefix.is_empty()
+    }
+
+    /// Every language edition of the site, the default first: the same
+    /// settings with each language's title, description, taxonomies, feed,
+    /// search and `extra`, living under `/<code>/`. Called on the loaded
+    /// (default) site.
+    pub fn editions(&self) -> Vec<Site> {
+        let mut out = vec![self.clone()];
+        for (code, lc) in &self.config.languages {
+            let mut config = self.config.clone();
+            config.title = lc.title.clone();
+            config.description = lc.description.clone();
+            config.language = code.clone();
+            config.taxonomies = lc.taxonomies.clone();
+            config.search = self.config.search && lc.search;
+            for (k, v) in &lc.extra {
+                config.extra.insert(k.clone(), v.clone());
+            }
+            let prefix = format!("{code}/");
+            out.push(Site {
+                root: self.root.clone(),
+                config,
+                base_url: format!("{}/{code}", self.base_url),
+                base_path: format!("{}{prefix}", self.base_path),
+                theme_dir: self.theme_dir.clone(),
+                root_path: self.root_path.clone(),
+                prefix,
+                feed: lc.feed,
+            });
+        }
+        out
+    }
+
+    /// Every language code, the default first.
+    pub fn language_codes(&self) -> Vec<&str> {
+        std::iter::once(self.config.language.as_str())
+            .chain(self.config.languages.keys().map(String::as_str))
+            .collect()
     }
 
     /// Absolute URL of a site path, for feeds, sitemaps and sharing tags.
@@ -232,26 +315,28 @@ pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<Site, Diagno
             );
         }
     }
-    let mut seen = std::collections::HashSet::new();
-    for t in &config.taxonomies {
-        if !text::is_slug(&t.name) {
+    check_taxonomies(&config.taxonomies, &mut bad);
+    for (code, lc) in &config.languages {
+        if !text::is_slug(code) || code.len() > 12 {
             bad(
-                "name",
+                "[languages",
+                format!("a language code must be short and lowercase, like \"en\", got {code:?}"),
+            );
+        } else if *code == config.language {
+            bad(
+                "[languages",
                 format!(
-                    "a taxonomy name must be a slug (like `tags`), got {:?}",
-                    t.name
+                    "[languages.{code}] is the default language (`language`); list only the other editions"
                 ),
             );
         }
-        if !seen.insert(t.name.as_str()) {
+        if lc.title.trim().is_empty() {
             bad(
-                "name",
-                format!("the taxonomy {:?} is declared twice", t.name),
+                "[languages",
+                format!("[languages.{code}] `title` must not be empty"),
             );
         }
-        if t.paginate_by == Some(0) {
-            bad("paginate_by", "`paginate_by` must be at least 1".into());
-        }
+        check_taxonomies(&lc.taxonomies, &mut bad);
     }
     let theme_dir = root.join("themes").join(&config.theme);
     // The default theme is built in; any other must exist.
@@ -276,9 +361,45 @@ pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<Site, Diagno
         root: root.to_path_buf(),
         config,
         base_url,
+        root_path: base_path.clone(),
         base_path,
         theme_dir,
+        prefix: String::new(),
+        feed: true,
     })
+}
+
+fn check_taxonomies(taxonomies: &[TaxonomyConfig], bad: &mut impl FnMut(&'static str, String)) {
+    let mut seen = std::collections::HashSet::new();
+    for t in taxonomies {
+        if !text::is_slug(&t.name) {
+            bad(
+                "name",
+                format!(
+                    "a taxonomy name must be a slug (like `tags`), got {:?}",
+                    t.name
+                ),
+            );
+        }
+        if !seen.insert(t.name.as_str()) {
+            bad(
+                "name",
+                format!("the taxonomy {:?} is declared twice", t.name),
+            );
+        }
+        if t.paginate_by == Some(0) {
+            bad("paginate_by", "`paginate_by` must be at least 1".into());
+        }
+    }
+}
+
+/// The line of `site-config.toml` that starts with `start` (after spaces),
+/// for errors found after loading; 1 when there is none.
+pub fn line_of(site: &Site, start: &str) -> usize {
+    std::fs::read_to_string(site.config_file())
+        .ok()
+        .and_then(|t| t.lines().position(|l| l.trim_start().starts_with(start)))
+        .map_or(1, |i| i + 1)
 }
 
 /// Splits `https://host/portal/` into (`https://host/portal`, `/portal/`).
@@ -362,8 +483,11 @@ mod tests {
             root: PathBuf::new(),
             config: toml::from_str("title='t'\nbase_url='https://x.vn/portal/'").unwrap(),
             base_url,
+            root_path: base_path.clone(),
             base_path,
             theme_dir: PathBuf::new(),
+            prefix: String::new(),
+            feed: true,
         };
         assert_eq!(site.url("tin-tuc/a/"), "/portal/tin-tuc/a/");
         assert_eq!(

@@ -212,7 +212,9 @@ pub struct Section {
 #[derive(Debug, Clone)]
 pub struct Page {
     pub file: PathBuf,
-    /// File relative to `content/`, `/`-separated: the target of `@/` links.
+    /// File relative to `content/`, `/`-separated, without its language
+    /// (`tin-tuc/x.md` for `tin-tuc/x.en.md`): the target of `@/` links and
+    /// the name that pairs a page with its translations.
     pub rel: String,
     pub slug: String,
     /// Site path: `tin-tuc/abc/`.
@@ -430,6 +432,28 @@ pub fn load(site: &Site, opts: LoadOptions, now: DateTime<FixedOffset>) -> (Cont
         }
     }
 
+    // Each edition reads its own Markdown: `x.md` for the default language,
+    // `x.en.md` for English, known by the language-free name (`x.md`) that
+    // pairs a page with its translations. Other files serve every edition.
+    let others: Vec<&str> = site.config.languages.keys().map(String::as_str).collect();
+    let edition = (!site.is_default_edition()).then_some(site.config.language.as_str());
+    let default_section_dirs: HashSet<String> = files
+        .iter()
+        .filter(|(_, rel)| split_lang(rel, &others).0.is_none())
+        .filter_map(|(_, rel)| rel_file_in(rel, SECTION_FILE))
+        .collect();
+    files.retain_mut(|(_, rel)| {
+        if !rel.ends_with(".md") {
+            return true;
+        }
+        let (lang, key) = split_lang(rel, &others);
+        if lang != edition {
+            return false;
+        }
+        *rel = key;
+        true
+    });
+
     let section_dirs: HashSet<String> = files
         .iter()
         .filter_map(|(_, rel)| rel_file_in(rel, SECTION_FILE))
@@ -587,6 +611,37 @@ pub fn load(site: &Site, opts: LoadOptions, now: DateTime<FixedOffset>) -> (Cont
         }
     }
 
+    // A translated page in a section that has no translation would land in
+    // the home section, out of its list: ask for the section's translation.
+    if edition.is_some() {
+        let default_index: HashMap<String, usize> = default_section_dirs
+            .iter()
+            .map(|d| (d.clone(), 0))
+            .collect();
+        for p in &pages {
+            let dir = p.rel.rsplit_once('/').map_or("", |(d, _)| d);
+            let dir = if p.bundle_dir.is_some() {
+                dir.rsplit_once('/').map_or("", |(d, _)| d)
+            } else {
+                dir
+            };
+            let wanted = nearest_dir(dir, &default_index);
+            let have = nearest_dir(dir, &section_index);
+            if let Some(w) = wanted
+                && Some(w) != have
+                && !w.is_empty()
+            {
+                errors.push(Diagnostic::at(
+                    &p.file,
+                    1,
+                    format!(
+                        "this page is in {lang}, but its section {w}/_index.md has no {lang} version: add {w}/_index.{lang}.md",
+                        lang = site.config.language
+                    ),
+                ));
+            }
+        }
+    }
     pages.retain(|p| opts.drafts || (!p.fm.draft && p.date.is_none_or(|d| d <= now)));
     (
         Content {
@@ -969,6 +1024,34 @@ fn nearest_section(dir: &str, index: &HashMap<String, usize>) -> Option<usize> {
         }
         d = d.rsplit_once('/').map_or("", |(p, _)| p);
     }
+}
+
+/// The nearest folder at or above `dir` that `index` has.
+fn nearest_dir<'a, V>(dir: &'a str, index: &HashMap<String, V>) -> Option<&'a str> {
+    let mut d = dir;
+    loop {
+        if index.contains_key(d) {
+            return Some(d);
+        }
+        if d.is_empty() {
+            return None;
+        }
+        d = d.rsplit_once('/').map_or("", |(p, _)| p);
+    }
+}
+
+/// `tin-tuc/x.en.md` → (`Some("en")`, `tin-tuc/x.md`) when `en` is one of
+/// `langs`; any other name is in the default language and keeps its name.
+pub fn split_lang<'a>(rel: &str, langs: &[&'a str]) -> (Option<&'a str>, String) {
+    if let Some(stem) = rel.strip_suffix(".md")
+        && let Some((name, code)) = stem.rsplit_once('.')
+        && let Some(lang) = langs.iter().find(|l| **l == code)
+        && !name.ends_with('/')
+        && !name.is_empty()
+    {
+        return (Some(lang), format!("{name}.md"));
+    }
+    (None, rel.to_string())
 }
 
 /// Folder path to site path: each component folded (`Tin Tức/2024` → `tin-tuc/2024/`).

@@ -64,6 +64,9 @@ struct IndicatorFile {
     short_name: Option<String>,
     #[serde(default)]
     name_en: Option<String>,
+    /// The short name in an English edition.
+    #[serde(default)]
+    short_name_en: Option<String>,
     unit: String,
     #[serde(default = "yes")]
     higher_is_better: bool,
@@ -71,6 +74,9 @@ struct IndicatorFile {
     scale: Option<Spanned<Vec<f64>>>,
     #[serde(default)]
     source: Option<String>,
+    /// The source in an English edition.
+    #[serde(default)]
+    source_en: Option<String>,
     #[serde(default)]
     source_url: Option<String>,
     #[serde(default)]
@@ -79,6 +85,9 @@ struct IndicatorFile {
     updated: Option<toml::value::Datetime>,
     #[serde(default)]
     description: String,
+    /// The description for an English edition (Markdown).
+    #[serde(default)]
+    description_en: Option<String>,
     #[serde(default)]
     targets: Vec<Spanned<Target>>,
     #[serde(default)]
@@ -113,6 +122,9 @@ pub struct Target {
     pub max: Option<f64>,
     #[serde(default)]
     pub label: Option<String>,
+    /// The label in an English edition.
+    #[serde(default)]
+    pub label_en: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -147,19 +159,63 @@ pub struct Indicator {
     pub name: String,
     pub short_name: Option<String>,
     pub name_en: Option<String>,
+    pub short_name_en: Option<String>,
     pub unit: String,
     pub higher_is_better: bool,
     pub scale: Option<(f64, f64)>,
     pub source: Option<String>,
+    pub source_en: Option<String>,
     pub source_url: Option<String>,
     pub methodology_url: Option<String>,
     pub updated: Option<String>,
     pub description: String,
+    pub description_en: Option<String>,
     pub targets: Vec<Target>,
     /// Sorted by entity, then year.
     pub values: Vec<Observation>,
     #[serde(skip)]
     pub file: PathBuf,
+}
+
+impl Data {
+    /// The data as an English edition shows it: names from `name_en`
+    /// (`short_name_en`), descriptions from `description_en`, sources from
+    /// `source_en`, target labels from `label_en` (else none: the theme's
+    /// default label); units, value notes and sources without `source_en`
+    /// go through `term` (the language's `[terms]`, `điểm` → `points`).
+    pub fn in_english(&self, term: impl Fn(&str) -> String) -> Data {
+        let mut d = self.clone();
+        for e in &mut d.entities {
+            if let Some(n) = &e.name_en {
+                e.name = n.clone();
+            }
+        }
+        for ind in &mut d.indicators {
+            if let Some(n) = &ind.name_en {
+                ind.name = n.clone();
+            }
+            if let Some(n) = &ind.short_name_en {
+                ind.short_name = Some(n.clone());
+            }
+            if let Some(t) = &ind.description_en {
+                ind.description = t.clone();
+            }
+            ind.source = match (&ind.source_en, &ind.source) {
+                (Some(s), _) => Some(s.clone()),
+                (None, s) => s.as_deref().map(&term),
+            };
+            ind.unit = term(&ind.unit);
+            for o in &mut ind.values {
+                if let Some(n) = &o.note {
+                    o.note = Some(term(n));
+                }
+            }
+            for t in &mut ind.targets {
+                t.label = t.label_en.clone();
+            }
+        }
+        d
+    }
 }
 
 impl Indicator {
@@ -726,15 +782,18 @@ fn parse_indicator(
         id: id.to_string(),
         name: parsed.name,
         short_name: parsed.short_name,
+        short_name_en: parsed.short_name_en,
         name_en: parsed.name_en,
         unit: parsed.unit,
         higher_is_better: parsed.higher_is_better,
         scale,
         source: parsed.source,
+        source_en: parsed.source_en,
         source_url: parsed.source_url,
         methodology_url: parsed.methodology_url,
         updated,
         description: parsed.description,
+        description_en: parsed.description_en,
         targets,
         values,
         file: file.to_path_buf(),

@@ -99,7 +99,7 @@ pub fn indicator_json(site: &Site, data: &Data, ind: &Indicator) -> Vec<u8> {
 }
 
 /// Every download of every indicator, and the catalogue.
-pub fn files(site: &Site, data: &Data) -> Vec<OutputFile> {
+pub fn files(site: &Site, data: &Data, loc: &crate::i18n::Locale) -> Vec<OutputFile> {
     // The indicator index links the catalogue, so it exists whenever that page does.
     if data.indicators.is_empty() && data.entities.is_empty() {
         return Vec::new();
@@ -120,14 +120,14 @@ pub fn files(site: &Site, data: &Data) -> Vec<OutputFile> {
     }
     out.push(OutputFile::bytes(
         "data.json",
-        catalogue(site, data),
+        catalogue(site, data, loc),
         site.root.join("data"),
     ));
     out
 }
 
 /// A DCAT-US 1.1 catalogue of the indicators.
-fn catalogue(site: &Site, data: &Data) -> Vec<u8> {
+fn catalogue(site: &Site, data: &Data, loc: &crate::i18n::Locale) -> Vec<u8> {
     let publisher = site.publisher();
     let email = site.config.extra.get("email").and_then(|v| v.as_str());
     let dir = &site.config.paths.indicators;
@@ -141,7 +141,7 @@ fn catalogue(site: &Site, data: &Data) -> Vec<u8> {
                 "identifier": site.absolute(&format!("{dir}/{}/", ind.id)),
                 "title": ind.name,
                 "description": ind.description.trim(),
-                "keyword": [ind.label(), "cải cách hành chính"],
+                "keyword": [ind.label(), loc.t("data_keyword")],
                 "modified": ind.updated,
                 "publisher": {"@type": "org:Organization", "name": publisher},
                 "contactPoint": {"@type": "vcard:Contact", "fn": publisher, "hasEmail": email.map(|e| format!("mailto:{e}"))},
@@ -210,6 +210,8 @@ mod tests {
             name: "SIPAS".into(),
             short_name: None,
             name_en: None,
+            short_name_en: None,
+            source_en: None,
             unit: "%".into(),
             higher_is_better: true,
             scale: None,
@@ -218,6 +220,7 @@ mod tests {
             methodology_url: None,
             updated: None,
             description: String::new(),
+            description_en: None,
             targets: Vec::new(),
             values: vec![Observation {
                 entity: "ha-noi".into(),

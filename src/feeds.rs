@@ -195,8 +195,15 @@ pub fn feed_files(site: &Site, model: &Model) -> Vec<OutputFile> {
 /// URLs per sitemap file, as the sitemaps protocol allows.
 pub const SITEMAP_LIMIT: usize = 50_000;
 
-/// `sitemap.xml` (an index of `sitemap-N.xml` files above the limit) and `robots.txt`.
-pub fn sitemap_files(site: &Site, model: &Model, data: &Data) -> Vec<OutputFile> {
+/// `sitemap.xml` (an index of `sitemap-N.xml` files above the limit) and,
+/// for the default edition, `robots.txt`, which also names the sitemaps of
+/// the other editions (`other_sitemaps`, absolute URLs).
+pub fn sitemap_files(
+    site: &Site,
+    model: &Model,
+    data: &Data,
+    other_sitemaps: &[String],
+) -> Vec<OutputFile> {
     let mut urls: Vec<(String, Option<String>)> = Vec::new();
     for s in &model.content.sections {
         urls.push((site.absolute(&s.path), None));
@@ -283,11 +290,16 @@ pub fn sitemap_files(site: &Site, model: &Model, data: &Data) -> Vec<OutputFile>
         index.push_str("</sitemapindex>\n");
         out.push(OutputFile::bytes("sitemap.xml", index, &cfg));
     }
-    let robots = format!(
-        "User-agent: *\nAllow: /\n\nSitemap: {}\n",
-        site.absolute("sitemap.xml")
-    );
-    out.push(OutputFile::bytes("robots.txt", robots, &cfg));
+    if site.is_default_edition() {
+        let mut robots = format!(
+            "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+            site.absolute("sitemap.xml")
+        );
+        for url in other_sitemaps {
+            let _ = writeln!(robots, "Sitemap: {url}");
+        }
+        out.push(OutputFile::bytes("robots.txt", robots, &cfg));
+    }
     out
 }
 

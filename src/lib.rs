@@ -10,6 +10,7 @@ pub mod data;
 pub mod diag;
 pub mod downloads;
 pub mod feeds;
+pub mod i18n;
 pub mod markdown;
 pub mod media;
 pub mod output;
@@ -83,14 +84,20 @@ pub struct Generated {
     pub stages: Stages,
 }
 
-/// What the pipeline computed on the way to the files. After [`generate`],
-/// page bodies (`model.content.pages[i].body`) are empty: their Markdown was
-/// rendered into `model.page_md`.
+/// What the pipeline computed on the way to the files, for the default
+/// language edition. After [`generate`], page bodies
+/// (`model.content.pages[i].body`) are empty: their Markdown was rendered
+/// into `model.page_md`.
 pub struct Stages {
     pub model: site::Model,
     pub data: data::Data,
     /// Each indicator's description, rendered from Markdown.
     pub indicator_html: Vec<String>,
+    /// The default edition's words and formats.
+    pub locale: i18n::Locale,
+    /// How many language editions the site has (the stages above are the
+    /// default one's).
+    pub editions: usize,
 }
 
 /// Runs every stage up to (not including) writing. Problems from every stage
@@ -107,6 +114,16 @@ pub fn generate_unindexed(opts: &Options) -> Result<Generated, Diagnostics> {
     pipeline(opts, false, true)
 }
 
+/// One language edition on its way through the stages.
+struct EditionStages {
+    site: config::Site,
+    locale: i18n::Locale,
+    data: data::Data,
+    model: site::Model,
+    indicator_html: Vec<String>,
+    assets: Vec<content::Asset>,
+}
+
 fn pipeline(
     opts: &Options,
     index_search: bool,
@@ -114,58 +131,284 @@ fn pipeline(
 ) -> Result<Generated, Diagnostics> {
     let mut timings = Timings::new();
     let root = &opts.root;
-    let site = config::load(root, opts.base_url.as_deref()).map_err(|d| relative(d, root))?;
+    let base = config::load(root, opts.base_url.as_deref()).map_err(|d| relative(d, root))?;
     let now = opts
         .now
         .unwrap_or_else(|| chrono::Utc::now().fixed_offset());
+    let mut errors = Diagnostics::default();
+    let sites = base.editions();
+    let locales: Vec<i18n::Locale> = sites
+        .iter()
+        .map(|s| {
+            let lang = &s.config.language;
+            let line = config::line_of(&base, &format!("[languages.{lang}]"));
+            i18n::load(root, &s.theme_dir, lang, &base.config_file(), line).unwrap_or_else(|e| {
+                errors.extend(e.0);
+                i18n::builtin("vi")
+            })
+        })
+        .collect();
     timings.lap("config");
-    let (mut content, mut errors) = content::load(
-        &site,
-        content::LoadOptions {
-            drafts: opts.drafts,
-        },
-        now,
-    );
+    let contents: Vec<content::Content> = sites
+        .iter()
+        .map(|s| {
+            let (c, e) = content::load(
+                s,
+                content::LoadOptions {
+                    drafts: opts.drafts,
+                },
+                now,
+            );
+            errors.extend(e.0);
+            c
+        })
+        .collect();
     timings.lap("content");
     let (data, data_errors) = data::load(root);
     errors.extend(data_errors.0);
-
     timings.lap("data");
-    // Markdown, with links resolved against every page and section source.
-    let mut urls: HashMap<String, String> = HashMap::new();
-    for p in &content.pages {
-        urls.insert(text::nfc(&p.rel), site.url(&p.path));
-    }
-    for s in &content.sections {
-        let rel = if s.dir.is_empty() {
-            "_index.md".to_string()
-        } else {
-            format!("{}/_index.md", s.dir)
-        };
-        urls.insert(text::nfc(&rel), site.url(&s.path));
-    }
-    let content_dir = root.join("content");
+
     // A page or section whose file has errors is not loaded. Links to it
     // resolve all the same (to nothing: this build fails anyway), so that its
     // own error is reported, not one more for every link to it. Its anchors
     // are unknown, so links to them are not checked either.
-    let mut unchecked: HashSet<String> = errors
+    let content_dir = root.join("content");
+    let others: Vec<&str> = base.config.languages.keys().map(String::as_str).collect();
+    let unchecked: HashSet<String> = errors
         .0
         .iter()
         .filter_map(|d| d.file.strip_prefix(&content_dir).ok())
         .filter(|rel| rel.extension().is_some_and(|e| e == "md"))
-        .map(|rel| text::nfc(&content::rel_slash(rel, Path::new(""))))
+        .map(|rel| {
+            let rel = content::rel_slash(rel, Path::new(""));
+            text::nfc(&content::split_lang(&rel, &others).1)
+        })
         .collect();
-    for rel in &unchecked {
-        urls.entry(rel.clone()).or_default();
+    // `@/` links resolve within the edition, then to the default edition
+    // (a page not translated yet links to the original).
+    let mut default_urls: HashMap<String, String> = HashMap::new();
+    let mut editions = Vec::with_capacity(sites.len());
+    for (k, ((site, content), locale)) in sites.into_iter().zip(contents).zip(locales).enumerate() {
+        let data = if k == 0 {
+            data.clone()
+        } else if site.config.language == "en" {
+            data.in_english(|w| locale.term(w).to_string())
+        } else {
+            data.clone()
+        };
+        let mut urls = default_urls.clone();
+        urls.extend(edition_urls(&site, &content));
+        for rel in &unchecked {
+            urls.entry(rel.clone()).or_default();
+        }
+        if k == 0 {
+            default_urls = urls.clone();
+        }
+        let e = edition_stages(
+            site,
+            locale,
+            content,
+            data,
+            &urls,
+            unchecked.clone(),
+            keep_sources,
+            &mut errors,
+            &mut timings,
+        );
+        editions.push((e, urls));
     }
+    drop(data);
+    let (editions, edition_links): (Vec<EditionStages>, Vec<HashMap<String, String>>) =
+        editions.into_iter().unzip();
+
+    // Which pages exist in which editions, for hreflang and the switcher.
+    let links: Vec<render::LanguageLink> = editions
+        .iter()
+        .enumerate()
+        .map(|(k, e)| render::LanguageLink {
+            code: e.site.config.language.clone(),
+            name: e.locale.t("language_name").to_string(),
+            path: e.site.url(""),
+            current: k == 0,
+        })
+        .collect();
+    let planned: Vec<_> = editions
+        .iter()
+        .zip(&links)
+        .map(|(e, l)| {
+            (
+                &e.site,
+                l,
+                render::planned_pages(&e.site, &e.model, &e.data),
+            )
+        })
+        .collect();
+    let translations = render::translations(&planned);
+    drop(planned);
+    let sitemaps: Vec<String> = editions
+        .iter()
+        .skip(1)
+        .map(|e| e.site.absolute("sitemap.xml"))
+        .collect();
+
+    let templates = match render::load_templates(&base, &editions[0].locale) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            errors.extend(e.0);
+            None
+        }
+    };
+    let mut files = Vec::new();
+    let mut page_count = 0;
+    let single = editions.len() == 1;
+    for (k, ((e, translations), urls)) in editions
+        .iter()
+        .zip(translations)
+        .zip(&edition_links)
+        .enumerate()
+    {
+        page_count += e.model.content.pages.len();
+        let languages: Vec<render::LanguageLink> = if single {
+            Vec::new()
+        } else {
+            links
+                .iter()
+                .enumerate()
+                .map(|(j, l)| render::LanguageLink {
+                    current: j == k,
+                    ..l.clone()
+                })
+                .collect()
+        };
+        let edition = render::Edition {
+            locale: &e.locale,
+            languages: &languages,
+            translations,
+            links: urls,
+        };
+        let mut out = match &templates {
+            Some(t) => {
+                match render::render(&e.site, &e.model, &e.data, &e.indicator_html, t, &edition) {
+                    Ok(f) => f,
+                    Err(err) => {
+                        errors.extend(err.0);
+                        Vec::new()
+                    }
+                }
+            }
+            None => Vec::new(),
+        };
+        timings.lap("render");
+        let mut feeds = feeds::feed_files(&e.site, &e.model);
+        if !e.site.feed {
+            feeds.retain(|f| f.path != "atom.xml");
+        }
+        out.extend(feeds);
+        let other_sitemaps: &[String] = if k == 0 { &sitemaps } else { &[] };
+        out.extend(feeds::sitemap_files(
+            &e.site,
+            &e.model,
+            &e.data,
+            other_sitemaps,
+        ));
+        out.extend(downloads::files(&e.site, &e.data, &e.locale));
+        out.extend(e.assets.iter().map(|a| OutputFile {
+            path: a.dest.clone(),
+            body: Body::Copy(a.src.clone()),
+            source: a.src.clone(),
+        }));
+        // An edition is built as a site of its own, then moved under its prefix.
+        if !e.site.prefix.is_empty() {
+            for f in &mut out {
+                f.path = format!("{}{}", e.site.prefix, f.path);
+            }
+        }
+        files.extend(out);
+    }
+    let statics = static_files(&base, &mut errors);
+    // A site's own static/robots.txt replaces the generated one.
+    if statics.iter().any(|f| f.path == "robots.txt") {
+        files.retain(|f| f.path != "robots.txt");
+    }
+    files.extend(statics);
+    for f in &files {
+        if !output::is_safe_output_path(&f.path) {
+            errors.push(Diagnostic::file(
+                &f.source,
+                format!("would write outside the output folder: {:?}", f.path),
+            ));
+        } else if let Some(why) = output::name_problem(&f.path) {
+            errors.push(Diagnostic::file(
+                &f.source,
+                format!("cannot write /{}: {why}", f.path),
+            ));
+        }
+    }
+    timings.lap("feeds+downloads+static");
+    // Search indexes the rendered pages: a stage of its own, after rendering.
+    if index_search && base.config.search && errors.is_empty() {
+        match search::index(&base, &files) {
+            Ok(bundle) => files.extend(bundle),
+            Err(e) => errors.push(e),
+        }
+        timings.lap("search");
+    }
+    errors.extend(output::check_collisions(&files, root));
+    timings.lap("collisions");
+    timings.report();
+    let errors = relative(errors, root).sorted();
+    let count = editions.len();
+    let first = editions.into_iter().next().expect("the default edition");
+    errors.into_result(Generated {
+        site: first.site,
+        files,
+        page_count,
+        stages: Stages {
+            model: first.model,
+            data: first.data,
+            indicator_html: first.indicator_html,
+            locale: first.locale,
+            editions: count,
+        },
+    })
+}
+
+/// `@/` link targets of an edition's pages and sections → their URLs.
+fn edition_urls(site: &config::Site, content: &content::Content) -> HashMap<String, String> {
+    let mut urls = HashMap::new();
+    for p in &content.pages {
+        urls.insert(text::nfc(&p.rel), site.url(&p.path));
+    }
+    for s in &content.sections {
+        urls.insert(text::nfc(&section_rel(s)), site.url(&s.path));
+    }
+    urls
+}
+
+/// Markdown, anchors, indicator descriptions and the site structure of one
+/// language edition.
+#[allow(clippy::too_many_arguments)]
+fn edition_stages(
+    site: config::Site,
+    locale: i18n::Locale,
+    mut content: content::Content,
+    data: data::Data,
+    urls: &HashMap<String, String>,
+    mut unchecked: HashSet<String>,
+    keep_sources: bool,
+    errors: &mut Diagnostics,
+    timings: &mut Timings,
+) -> EditionStages {
+    let root = &site.root;
+    let content_dir = root.join("content");
     let render_md = |body: &str, line: usize, file: &std::path::Path, path: &str, dir: PathBuf| {
         let host = shortcodes::PageHost {
             site: &site,
             data: &data,
-            urls: &urls,
+            urls,
             files_path: path,
             files_dir: dir,
+            locale: &locale,
         };
         markdown::render(body, line, &host).map_err(|errs| {
             errs.into_iter()
@@ -225,7 +468,7 @@ fn pipeline(
             p.body = String::new();
         }
     }
-    check_anchors(&content, &page_md, &section_md, &unchecked, &mut errors);
+    check_anchors(&content, &page_md, &section_md, &unchecked, errors);
     let indicator_html: Vec<String> =
         data.indicators
             .iter()
@@ -233,9 +476,10 @@ fn pipeline(
                 let host = shortcodes::PageHost {
                     site: &site,
                     data: &data,
-                    urls: &urls,
+                    urls,
                     files_path: "",
                     files_dir: root.join("data"),
+                    locale: &locale,
                 };
                 // Descriptions start on an unknown line of the TOML file; errors name the file.
                 markdown::render(&ind.description, 1, &host)
@@ -248,76 +492,18 @@ fn pipeline(
                     })
             })
             .collect();
-
-    let page_count = content.pages.len();
-    let assets = content.assets.clone();
+    let assets = std::mem::take(&mut content.assets);
     timings.lap("anchors+descriptions");
-    let model = site::assemble(&site, content, page_md, section_md, &data, &mut errors);
+    let model = site::assemble(&site, content, page_md, section_md, &data, errors);
     timings.lap("site");
-    let mut files = match render::load_templates(&site) {
-        Ok(templates) => match render::render(&site, &model, &data, &indicator_html, &templates) {
-            Ok(f) => f,
-            Err(e) => {
-                errors.extend(e.0);
-                Vec::new()
-            }
-        },
-        Err(e) => {
-            errors.extend(e.0);
-            Vec::new()
-        }
-    };
-    timings.lap("render");
-    files.extend(feeds::feed_files(&site, &model));
-    files.extend(feeds::sitemap_files(&site, &model, &data));
-    files.extend(downloads::files(&site, &data));
-    let statics = static_files(&site, &mut errors);
-    // A site's own static/robots.txt replaces the generated one.
-    if statics.iter().any(|f| f.path == "robots.txt") {
-        files.retain(|f| f.path != "robots.txt");
-    }
-    files.extend(statics);
-    files.extend(assets.into_iter().map(|a| OutputFile {
-        path: a.dest,
-        body: Body::Copy(a.src.clone()),
-        source: a.src,
-    }));
-    for f in &files {
-        if !output::is_safe_output_path(&f.path) {
-            errors.push(Diagnostic::file(
-                &f.source,
-                format!("would write outside the output folder: {:?}", f.path),
-            ));
-        } else if let Some(why) = output::name_problem(&f.path) {
-            errors.push(Diagnostic::file(
-                &f.source,
-                format!("cannot write /{}: {why}", f.path),
-            ));
-        }
-    }
-    timings.lap("feeds+downloads+static");
-    // Search indexes the rendered pages: a stage of its own, after rendering.
-    if index_search && site.config.search && errors.is_empty() {
-        match search::index(&site, &files) {
-            Ok(bundle) => files.extend(bundle),
-            Err(e) => errors.push(e),
-        }
-        timings.lap("search");
-    }
-    errors.extend(output::check_collisions(&files, root));
-    timings.lap("collisions");
-    timings.report();
-    let errors = relative(errors, root).sorted();
-    errors.into_result(Generated {
+    EditionStages {
         site,
-        files,
-        page_count,
-        stages: Stages {
-            model,
-            data,
-            indicator_html,
-        },
-    })
+        locale,
+        data,
+        model,
+        indicator_html,
+        assets,
+    }
 }
 
 fn relative(d: Diagnostics, root: &std::path::Path) -> Diagnostics {

@@ -41,9 +41,17 @@ pub fn index(site: &Site, files: &[OutputFile]) -> Result<Vec<OutputFile>, Diagn
         .build()
         .map_err(|e| fail("cannot start", &e))?;
     let bundle = runtime.block_on(async {
-        let options = PagefindServiceConfig::builder()
-            .force_language(site.config.language.to_lowercase())
-            .build();
+        // One language: index it as such. Several editions: Pagefind splits
+        // the index by each page's `<html lang>`, and each edition's search
+        // page loads its own language's index.
+        let builder = PagefindServiceConfig::builder();
+        let options = if site.config.languages.is_empty() {
+            builder
+                .force_language(site.config.language.to_lowercase())
+                .build()
+        } else {
+            builder.build()
+        };
         let mut index = PagefindIndex::new(Some(options)).map_err(|e| fail("options", &e))?;
         for (url, html, source) in prepared {
             index
@@ -190,7 +198,12 @@ pub fn indexed_copy(html: &str) -> String {
     if head.contains("data-pagefind") {
         out.push_str(head);
     } else {
-        out.push_str("<html>");
+        // The `<html>` tag itself stays: its `lang` picks the index of the
+        // page's language edition.
+        match find_ci(head, 0, "<html").and_then(|s| Some((s, s + head[s..].find('>')?))) {
+            Some((s, e)) => out.push_str(&head[s..=e]),
+            None => out.push_str("<html>"),
+        }
     }
     if skipped.contains("data-pagefind") {
         out.push_str(&add_folded_twins(skipped));
@@ -406,7 +419,7 @@ mod tests {
                     <article data-pagefind-body><h1>Đảng ủy</h1></article><footer>x</footer></body></html>";
         assert_eq!(
             indexed_copy(page),
-            "<html><body><article data-pagefind-body><h1>Đảng Dảng ủy</h1></article> <footer>x</footer> </body></html>"
+            "<html lang=\"vi\"><body><article data-pagefind-body><h1>Đảng Dảng ủy</h1></article> <footer>x</footer> </body></html>"
         );
         // Filters and metadata before the marked element are kept.
         let page = "<html><head><meta data-pagefind-meta=\"a:b\"></head><body><p data-pagefind-filter=\"x:y\">Đ</p>\

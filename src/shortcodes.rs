@@ -22,6 +22,8 @@ pub struct PageHost<'a> {
     pub files_path: &'a str,
     /// The folder its relative files are read from (the bundle, or the section folder).
     pub files_dir: PathBuf,
+    /// The edition's language: words and numbers in charts and tables.
+    pub locale: &'a crate::i18n::Locale,
 }
 
 struct Args<'c> {
@@ -143,12 +145,12 @@ impl PageHost<'_> {
         let (ind, entity, year) = self.indicator_and_entity(&args)?;
         let show = args.str("show")?.unwrap_or("value");
         let chart = match (entity, year, show) {
-            (Some(e), None, "value") => charts::trend(self.data, ind, e),
-            (Some(e), None, "rank") => charts::rank(self.data, ind, e),
+            (Some(e), None, "value") => charts::trend(self.data, ind, e, self.locale),
+            (Some(e), None, "rank") => charts::rank(self.data, ind, e, self.locale),
             (_, _, "rank") => return Err("show=\"rank\" draws one entity's ranks over the years: give `entity` and no `year`".into()),
             (e, y, "value") => {
                 let y = y.or_else(|| ind.years().last().copied()).ok_or_else(|| format!("{} has no values", ind.id))?;
-                charts::ranking(self.data, ind, y, e)
+                charts::ranking(self.data, ind, y, e, self.locale)
             }
             (_, _, other) => return Err(format!("`show` is \"value\" or \"rank\", got {other:?}")),
         };
@@ -162,6 +164,7 @@ impl PageHost<'_> {
                 "{}/{}/",
                 self.site.config.paths.indicators, ind.id
             )),
+            self.locale,
         ))
     }
 
@@ -172,12 +175,12 @@ impl PageHost<'_> {
         }
         let (ind, entity, year) = self.indicator_and_entity(&args)?;
         let html = match (entity, year) {
-            (Some(e), None) => charts::series_table(self.data, ind, e),
+            (Some(e), None) => charts::series_table(self.data, ind, e, self.locale),
             (e, y) => {
                 let y = y
                     .or_else(|| ind.years().last().copied())
                     .ok_or_else(|| format!("{} has no values", ind.id))?;
-                charts::ranking_table(self.data, ind, y, e)
+                charts::ranking_table(self.data, ind, y, e, self.locale)
             }
         };
         Ok(format!(

@@ -41,6 +41,13 @@ pub fn static_files() -> Vec<(String, &'static [u8])> {
     files_under("static")
 }
 
+/// The default theme's UI strings for `lang` (`i18n/<lang>.toml`), if it has them.
+pub fn i18n(lang: &str) -> Option<&'static str> {
+    DEFAULT
+        .get_file(format!("i18n/{lang}.toml"))
+        .and_then(|f| f.contents_utf8())
+}
+
 /// Every file of the default theme, relative to the theme folder.
 pub fn all_files() -> Vec<(String, &'static [u8])> {
     let mut out = files_under("templates");
@@ -49,6 +56,9 @@ pub fn all_files() -> Vec<(String, &'static [u8])> {
     let mut st = files_under("static");
     st.iter_mut().for_each(|(p, _)| *p = format!("static/{p}"));
     out.extend(st);
+    let mut tr = files_under("i18n");
+    tr.iter_mut().for_each(|(p, _)| *p = format!("i18n/{p}"));
+    out.extend(tr);
     out
 }
 

@@ -10,7 +10,6 @@ use crate::charts;
 use crate::content::PageKind;
 use crate::data::{Entity, EntityKind, Indicator};
 use crate::output::OutputFile;
-use crate::text::format_number_vi;
 
 #[derive(Serialize)]
 pub struct ValueView {
@@ -110,6 +109,12 @@ struct EntityGroup {
 }
 
 impl Ctx<'_> {
+    /// `2025-06-30` from the data, written as the edition writes dates.
+    fn day(&self, iso: &str) -> String {
+        chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d")
+            .map_or_else(|_| iso.to_string(), |d| self.loc.day(d))
+    }
+
     pub(super) fn entity_link(&self, e: &Entity) -> LinkView {
         LinkView {
             name: e.name.clone(),
@@ -130,7 +135,7 @@ impl Ctx<'_> {
         ValueView {
             entity,
             year: o.year,
-            value: o.value.map(|v| with_unit(v, &ind.unit)),
+            value: o.value.map(|v| charts::fmt_value(v, &ind.unit, self.loc)),
             rank: o
                 .rank
                 .map(|r| o.of.map_or_else(|| r.to_string(), |of| format!("{r}/{of}"))),
@@ -166,7 +171,7 @@ impl Ctx<'_> {
             national,
             leader,
             source: ind.source.clone(),
-            updated: ind.updated.clone(),
+            updated: ind.updated.as_deref().map(|iso| self.day(iso)),
         }
     }
 
@@ -214,19 +219,18 @@ impl Ctx<'_> {
             ..self.data_page()
         };
         let source = self.site.root.join("data");
-        let html = self.render_template(tera, &["indicators.html"], &page, &source)?;
-        let mut files = vec![OutputFile::html_page(
-            &format!("{}/", self.site.config.paths.indicators),
-            html.clone(),
+        let path = format!("{}/", self.site.config.paths.indicators);
+        let html = self.render_template(tera, &["indicators.html"], &page, &source, &path)?;
+        let mut files = vec![OutputFile::html_page(&path, html.clone(), &source)];
+        let path = format!("{}/", self.site.config.paths.entities);
+        let html = self.render_template(
+            tera,
+            &["entities.html", "indicators.html"],
+            &page,
             &source,
-        )];
-        let html =
-            self.render_template(tera, &["entities.html", "indicators.html"], &page, &source)?;
-        files.push(OutputFile::html_page(
-            &format!("{}/", self.site.config.paths.entities),
-            html,
-            &source,
-        ));
+            &path,
+        )?;
+        files.push(OutputFile::html_page(&path, html, &source));
         Ok(files)
     }
 
@@ -241,13 +245,13 @@ impl Ctx<'_> {
         let url = self.site.url(&format!("{base}/"));
         let ranking_chart = summary
             .latest_year
-            .and_then(|y| charts::ranking(self.data, ind, y, None))
-            .map(|c| charts::figure_html(&c, &url));
+            .and_then(|y| charts::ranking(self.data, ind, y, None, self.loc))
+            .map(|c| charts::figure_html(&c, &url, self.loc));
         let national_chart = self
             .data
             .country()
-            .and_then(|c| charts::trend(self.data, ind, &c.id))
-            .map(|c| charts::figure_html(&c, &url));
+            .and_then(|c| charts::trend(self.data, ind, &c.id, self.loc))
+            .map(|c| charts::figure_html(&c, &url, self.loc));
         let targets = ind
             .targets
             .iter()
@@ -258,7 +262,7 @@ impl Ctx<'_> {
                     .and_then(|e| self.data.entity(e))
                     .map(|e| self.entity_link(e)),
                 year: t.year,
-                label: charts::target_label(t, &ind.unit),
+                label: charts::target_label(t, &ind.unit, self.loc),
             })
             .collect();
         let downloads = Downloads {
@@ -304,7 +308,13 @@ impl Ctx<'_> {
             indicator: Some(view),
             ..self.data_page()
         };
-        let html = self.render_template(tera, &["indicator.html"], &page, &ind.file)?;
+        let html = self.render_template(
+            tera,
+            &["indicator.html"],
+            &page,
+            &ind.file,
+            &format!("{base}/"),
+        )?;
         Ok(vec![OutputFile::html_page(
             &format!("{base}/"),
             html,
@@ -335,10 +345,10 @@ impl Ctx<'_> {
                     path: url(ind),
                 },
                 latest: ind.series(&ent.id).last().map(|o| self.value_view(ind, o)),
-                trend_chart: charts::trend(data, ind, &ent.id)
-                    .map(|c| charts::figure_html(&c, &url(ind))),
-                rank_chart: charts::rank(data, ind, &ent.id)
-                    .map(|c| charts::figure_html(&c, &url(ind))),
+                trend_chart: charts::trend(data, ind, &ent.id, self.loc)
+                    .map(|c| charts::figure_html(&c, &url(ind), self.loc)),
+                rank_chart: charts::rank(data, ind, &ent.id, self.loc)
+                    .map(|c| charts::figure_html(&c, &url(ind), self.loc)),
             })
             .collect();
         let m = self.model;
@@ -390,7 +400,7 @@ impl Ctx<'_> {
                 .children(&ent.id)
                 .map(|c| self.entity_link(c))
                 .collect(),
-            valid_to: ent.valid_to.as_deref().map(vi_date),
+            valid_to: ent.valid_to.as_deref().map(|iso| self.day(iso)),
             successor: ent
                 .successor
                 .as_deref()
@@ -405,30 +415,9 @@ impl Ctx<'_> {
             ..self.data_page()
         };
         let source = self.site.root.join("data/entities.toml");
-        let html = self.render_template(tera, &["entity.html"], &page, &source)?;
-        Ok(vec![OutputFile::html_page(
-            &format!("{}/{}/", self.site.config.paths.entities, ent.id),
-            html,
-            &source,
-        )])
-    }
-}
-
-/// `2025-06-30` → `30/06/2025`, as dates read elsewhere on the site.
-fn vi_date(iso: &str) -> String {
-    match iso.split('-').collect::<Vec<_>>()[..] {
-        [y, m, d] => format!("{d}/{m}/{y}"),
-        _ => iso.to_string(),
-    }
-}
-
-/// `87,11%` or `44,5 điểm`.
-pub fn with_unit(v: f64, unit: &str) -> String {
-    let n = format_number_vi(v);
-    if unit == "%" {
-        format!("{n}%")
-    } else {
-        format!("{n} {unit}")
+        let path = format!("{}/{}/", self.site.config.paths.entities, ent.id);
+        let html = self.render_template(tera, &["entity.html"], &page, &source, &path)?;
+        Ok(vec![OutputFile::html_page(&path, html, &source)])
     }
 }
 

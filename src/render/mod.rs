@@ -1,8 +1,9 @@
 //! Rendering: loads the theme's Tera templates (the site's own override them),
 //! builds typed views of the site and renders every page to an output file.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, FixedOffset};
 use rayon::prelude::*;
@@ -16,6 +17,7 @@ use crate::config::Site;
 use crate::content::{self, Image, Model as ModelTable, ModelStatus, PageKind, Source};
 use crate::data::Data;
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::i18n::Locale;
 use crate::markdown::TocEntry;
 use crate::output::OutputFile;
 use crate::site::{self, Model};
@@ -39,6 +41,9 @@ struct ConfigView<'a> {
     paths: PathsView,
     /// Whether the site has search (`search` in the config).
     search: bool,
+    /// Every language edition, for the language switcher (empty when the
+    /// site has one language).
+    languages: &'a [LanguageLink],
     generator: &'static str,
 }
 
@@ -49,7 +54,8 @@ struct PathsView {
     entities: String,
     search: String,
     authors: String,
-    feed: String,
+    /// The edition's feed, if it has one.
+    feed: Option<String>,
 }
 
 #[derive(Serialize, Clone)]
@@ -72,10 +78,10 @@ pub struct DateView {
 }
 
 impl DateView {
-    pub fn new(d: &DateTime<FixedOffset>) -> Self {
+    pub fn new(d: &DateTime<FixedOffset>, loc: &Locale) -> Self {
         DateView {
             iso: d.to_rfc3339(),
-            date: text::format_date_vi(d),
+            date: loc.date(d),
             time: text::format_time(d),
             year: d.year(),
             month: d.month(),
@@ -312,7 +318,10 @@ pub struct Templates {
 }
 
 /// Loads the theme's templates, then the site's (which replace same-named ones).
-pub fn load_templates(site: &Site) -> Result<Templates, Diagnostics> {
+/// Functions and filters that differ between language editions are registered
+/// for `site` and `loc` (Tera checks at load time that they exist) and again
+/// for each edition when it renders.
+pub fn load_templates(site: &Site, loc: &Locale) -> Result<Templates, Diagnostics> {
     let mut sources: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
     let mut errors = Diagnostics::default();
     // Bottom layer: the default theme built into the binary. Under the
@@ -370,7 +379,8 @@ pub fn load_templates(site: &Site) -> Result<Templates, Diagnostics> {
         tera.set_fallback_prefixes([BUILTIN_PREFIX])
             .expect("set before any template is added");
     }
-    register_helpers(&mut tera, site);
+    register_helpers(&mut tera);
+    register_edition_helpers(&mut tera, site, loc, &HashMap::new());
     let files: HashMap<String, PathBuf> = sources
         .iter()
         .map(|(n, (p, _))| (n.clone(), p.clone()))
@@ -383,18 +393,7 @@ pub fn load_templates(site: &Site) -> Result<Templates, Diagnostics> {
     errors.into_result(Templates { tera, files })
 }
 
-fn register_helpers(tera: &mut Tera, site: &Site) {
-    // Vietnamese number formatting: {{ 87.11 | num }} → 87,11
-    tera.register_filter(
-        "num",
-        |v: Value, kw: Kwargs, _: &State| -> tera::TeraResult<String> {
-            let decimals: usize = kw.get("decimals")?.unwrap_or(2);
-            let x = v.as_f64().ok_or_else(|| {
-                tera::Error::message(format!("num: expected a number, got {}", v.name()))
-            })?;
-            Ok(text::format_number_with(x, decimals, '.', ','))
-        },
-    );
+fn register_helpers(tera: &mut Tera) {
     // JSON for <script type="application/ld+json">: `<`, `>` and `&` are
     // escaped so no string can close the script element.
     tera.register_filter(
@@ -420,12 +419,61 @@ fn register_helpers(tera: &mut Tera, site: &Site) {
         }
         out
     });
+}
+
+/// The helpers that differ between language editions: URLs inside the
+/// edition, URLs of shared files, and numbers in the edition's language.
+fn register_edition_helpers(
+    tera: &mut Tera,
+    site: &Site,
+    loc: &Locale,
+    links: &HashMap<String, String>,
+) {
+    // {{ 87.11 | num }} → 87,11 (Vietnamese) or 87.11 (English)
+    let l = loc.clone();
+    tera.register_filter(
+        "num",
+        move |v: Value, kw: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let decimals: usize = kw.get("decimals")?.unwrap_or(2);
+            let x = v.as_f64().ok_or_else(|| {
+                tera::Error::message(format!("num: expected a number, got {}", v.name()))
+            })?;
+            Ok(l.number_with(x, decimals))
+        },
+    );
     let base_path = site.base_path.clone();
+    // `@/gioi-thieu.md` names a page by its source, as Markdown links do:
+    // the URL of this edition's version (the about page's slug may differ
+    // between languages), else the original's. A page that does not exist
+    // is an error, not a broken link.
+    let links: Arc<HashMap<String, String>> = Arc::new(links.clone());
     tera.register_function(
         "url",
         move |kw: Kwargs, _: &State| -> tera::TeraResult<String> {
             let path: String = kw.must_get("path")?;
+            if let Some(source) = path.strip_prefix("@/") {
+                let (file, anchor) = source.split_once('#').map_or((source, ""), |(f, a)| (f, a));
+                // `optional=true`: "" for a page the site does not have, so a
+                // theme can link a page only where it exists.
+                let optional: bool = kw.get("optional")?.unwrap_or(false);
+                return match links.get(&text::nfc(file)).filter(|u| !u.is_empty()) {
+                    Some(url) if anchor.is_empty() => Ok(url.clone()),
+                    Some(url) => Ok(format!("{url}#{anchor}")),
+                    None if optional => Ok(String::new()),
+                    None => Err(tera::Error::message(format!(
+                        "url(path=\"{path}\"): no page content/{file}"
+                    ))),
+                };
+            }
             Ok(format!("{base_path}{}", path.trim_start_matches('/')))
+        },
+    );
+    let root_path = site.root_path.clone();
+    tera.register_function(
+        "static_url",
+        move |kw: Kwargs, _: &State| -> tera::TeraResult<String> {
+            let path: String = kw.must_get("path")?;
+            Ok(format!("{root_path}{}", path.trim_start_matches('/')))
         },
     );
     let site_for_abs = site.clone();
@@ -490,8 +538,13 @@ struct Ctx<'a> {
     taxonomy_values: Vec<Value>,
     term_values: Vec<Vec<Value>>,
     lang: &'a str,
+    /// The edition's words, numbers and dates.
+    loc: &'a Locale,
     /// Each indicator's description, rendered from Markdown.
     indicator_html: &'a [String],
+    /// Site path → the versions of that page in the other editions.
+    translations: HashMap<String, Value>,
+    no_translations: Value,
 }
 
 /// One output (or a few: a pager and its redirect) to render. Public so that
@@ -529,6 +582,125 @@ pub enum Job {
     Search,
 }
 
+/// One language edition as rendering sees it: its words and formats, the
+/// list of editions for the language switcher, and which of its pages exist
+/// in other editions.
+pub struct Edition<'a> {
+    pub locale: &'a Locale,
+    /// Every edition, this one marked `current` (empty on a one-language site).
+    pub languages: &'a [LanguageLink],
+    /// Site path of a page of this edition → its versions elsewhere.
+    pub translations: HashMap<String, Vec<Translation>>,
+    /// `@/` link targets (`gioi-thieu.md`) → URLs in this edition, for
+    /// `url(path="@/…")` in templates.
+    pub links: &'a HashMap<String, String>,
+}
+
+/// An edition, for the language switcher.
+#[derive(Serialize, Clone, Debug)]
+pub struct LanguageLink {
+    pub code: String,
+    /// The language's own name (`English`), from its UI strings.
+    pub name: String,
+    /// The edition's home page.
+    pub path: String,
+    pub current: bool,
+}
+
+/// A page's version in another edition.
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct Translation {
+    pub code: String,
+    pub name: String,
+    pub path: String,
+    pub permalink: String,
+}
+
+/// A page an edition will render: its site path and, for a content page,
+/// the language-free source name that pairs it with its translations.
+#[derive(Debug, Clone)]
+pub struct PlannedPage {
+    pub path: String,
+    pub source_key: Option<String>,
+}
+
+/// The pages an edition renders (every job's HTML pages, not redirects),
+/// known before rendering so that editions can link to each other.
+pub fn planned_pages(site: &Site, model: &Model, data: &Data) -> Vec<PlannedPage> {
+    let jobs = job_list(site, model, data);
+    let mut out = Vec::with_capacity(jobs.len() + 1);
+    for job in &jobs {
+        let source_key = match *job {
+            Job::Page(i) => Some(model.page(i).rel.clone()),
+            _ => None,
+        };
+        for path in job_paths(site, model, data, job) {
+            out.push(PlannedPage {
+                path,
+                source_key: source_key.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// For each edition (in order), which of its pages exist in the others: a
+/// content page pairs with the page of the same source name (slugs may
+/// differ), any other page with the page at the same site path.
+pub fn translations(
+    editions: &[(&Site, &LanguageLink, Vec<PlannedPage>)],
+) -> Vec<HashMap<String, Vec<Translation>>> {
+    let index: Vec<(HashMap<&str, &str>, HashSet<&str>)> = editions
+        .iter()
+        .map(|(_, _, pages)| {
+            let by_key = pages
+                .iter()
+                .filter_map(|p| Some((p.source_key.as_deref()?, p.path.as_str())))
+                .collect();
+            let generated = pages
+                .iter()
+                .filter(|p| p.source_key.is_none())
+                .map(|p| p.path.as_str())
+                .collect();
+            (by_key, generated)
+        })
+        .collect();
+    editions
+        .iter()
+        .enumerate()
+        .map(|(e, (_, _, pages))| {
+            let mut map: HashMap<String, Vec<Translation>> = HashMap::new();
+            if editions.len() < 2 {
+                return map;
+            }
+            for p in pages {
+                let alts: Vec<Translation> = editions
+                    .iter()
+                    .enumerate()
+                    .filter(|(o, _)| *o != e)
+                    .filter_map(|(o, (site, link, _))| {
+                        let (by_key, generated) = &index[o];
+                        let path = match &p.source_key {
+                            Some(k) => *by_key.get(k.as_str())?,
+                            None => generated.get(p.path.as_str())?,
+                        };
+                        Some(Translation {
+                            code: link.code.clone(),
+                            name: link.name.clone(),
+                            path: site.url(path),
+                            permalink: site.absolute(path),
+                        })
+                    })
+                    .collect();
+                if !alts.is_empty() {
+                    map.insert(p.path.clone(), alts);
+                }
+            }
+            map
+        })
+        .collect()
+}
+
 /// Renders the site into output files (HTML pages; the caller adds the rest).
 pub fn render(
     site: &Site,
@@ -536,32 +708,44 @@ pub fn render(
     data: &Data,
     indicator_html: &[String],
     templates: &Templates,
+    edition: &Edition,
 ) -> Result<Vec<OutputFile>, Diagnostics> {
-    render_jobs(site, model, data, indicator_html, templates, None, None)
+    render_jobs(
+        site,
+        model,
+        data,
+        indicator_html,
+        templates,
+        edition,
+        None,
+        None,
+    )
 }
 
 /// Each page's metadata view (PageMeta), as list templates get it.
-pub fn page_metas(site: &Site, model: &Model, data: &Data) -> Vec<Value> {
+pub fn page_metas(site: &Site, model: &Model, data: &Data, loc: &Locale) -> Vec<Value> {
     (0..model.content.pages.len())
         .into_par_iter()
-        .map(|i| page_meta_value(site, model, data, i))
+        .map(|i| page_meta_value(site, model, data, loc, i))
         .collect()
 }
 
 /// The metadata view of page `i`.
-pub fn page_meta_value(site: &Site, model: &Model, data: &Data, i: usize) -> Value {
-    Value::from_serializable(&page_meta(site, model, data, i))
+pub fn page_meta_value(site: &Site, model: &Model, data: &Data, loc: &Locale, i: usize) -> Value {
+    Value::from_serializable(&page_meta(site, model, data, loc, i))
 }
 
 /// Renders only the jobs `keep` accepts, with page views computed earlier
 /// ([`page_metas`]); alias redirects are not rendered. For `serve`, which
 /// re-renders what an edit affects.
+#[allow(clippy::too_many_arguments)]
 pub fn render_selected(
     site: &Site,
     model: &Model,
     data: &Data,
     indicator_html: &[String],
     templates: &Templates,
+    edition: &Edition,
     metas: Vec<Value>,
     keep: &(dyn Fn(&Job) -> bool + Sync),
 ) -> Result<Vec<OutputFile>, Diagnostics> {
@@ -571,57 +755,14 @@ pub fn render_selected(
         data,
         indicator_html,
         templates,
+        edition,
         Some(metas),
         Some(keep),
     )
 }
 
-fn render_jobs(
-    site: &Site,
-    model: &Model,
-    data: &Data,
-    indicator_html: &[String],
-    templates: &Templates,
-    metas: Option<Vec<Value>>,
-    keep: Option<&(dyn Fn(&Job) -> bool + Sync)>,
-) -> Result<Vec<OutputFile>, Diagnostics> {
-    let config_view = config_view(site, model);
-    let mut tera_ctx_config = Context::new();
-    tera_ctx_config.insert("config", &config_view);
-    let lang = site.config.language.as_str();
-    let metas = metas.unwrap_or_else(|| page_metas(site, model, data));
-    let taxonomies: Vec<TaxonomyView> = model
-        .taxonomies
-        .iter()
-        .map(|t| TaxonomyView {
-            name: t.name.clone(),
-            title: t.title.clone(),
-            path: site.url(&format!("{}/", t.name)),
-            terms: t
-                .terms
-                .iter()
-                .map(|term| term_view(site, data, &t.name, term, t.feed))
-                .collect(),
-        })
-        .collect();
-    let taxonomy_values = taxonomies.iter().map(Value::from_serializable).collect();
-    let term_values = taxonomies
-        .iter()
-        .map(|t| t.terms.iter().map(Value::from_serializable).collect())
-        .collect();
-    let ctx = Ctx {
-        site,
-        model,
-        data,
-        templates,
-        metas,
-        taxonomies,
-        taxonomy_values,
-        term_values,
-        lang,
-        indicator_html,
-    };
-
+/// Every render job of an edition, in output order.
+fn job_list(site: &Site, model: &Model, data: &Data) -> Vec<Job> {
     let mut jobs: Vec<Job> = (0..model.content.pages.len()).map(Job::Page).collect();
     for (s, sec) in model.content.sections.iter().enumerate() {
         let n = site::paginate(model.section_pages[s].len(), sec.fm.paginate_by).len();
@@ -660,15 +801,13 @@ fn render_jobs(
         jobs.push(Job::DataIndex);
     }
     jobs.extend((0..data.indicators.len()).map(Job::Indicator));
-    jobs.extend(
-        ctx.model_filter_keys()
-            .into_iter()
-            .map(|(section, by_field, key)| Job::ModelFilter {
-                section,
-                by_field,
-                key,
-            }),
-    );
+    jobs.extend(showcases::model_filter_keys(model, data).into_iter().map(
+        |(section, by_field, key)| Job::ModelFilter {
+            section,
+            by_field,
+            key,
+        },
+    ));
     if !model.authors.is_empty() {
         jobs.push(Job::AuthorIndex);
     }
@@ -677,10 +816,124 @@ fn render_jobs(
     if site.config.search {
         jobs.push(Job::Search);
     }
+    jobs
+}
 
-    // The config is the same for every page: Tera's global context holds it once.
+/// The site paths of the HTML pages a job renders (pager redirects aside).
+/// Each job's own code names the same paths; `run` checks that in debug builds.
+fn job_paths(site: &Site, model: &Model, data: &Data, job: &Job) -> Vec<String> {
+    let paths = &site.config.paths;
+    let one = match *job {
+        Job::Page(i) => model.page(i).path.clone(),
+        Job::Section { section, pager } => pager_path(&model.content.sections[section].path, pager),
+        Job::Taxonomy(t) => format!("{}/", model.taxonomies[t].name),
+        Job::Term {
+            taxonomy,
+            term,
+            pager,
+        } => {
+            let tax = &model.taxonomies[taxonomy];
+            pager_path(&format!("{}/{}/", tax.name, tax.terms[term].slug), pager)
+        }
+        Job::Author { author, pager } => pager_path(
+            &format!("{}/{}/", paths.authors, model.authors[author].slug),
+            pager,
+        ),
+        Job::Archive { year, month } => {
+            let root = format!("{}/", paths.archive);
+            match (year, month) {
+                (Some(y), Some(m)) => format!(
+                    "{root}{}/{:02}/",
+                    model.archive[y].year, model.archive[y].months[m].month
+                ),
+                (Some(y), None) => format!("{root}{}/", model.archive[y].year),
+                _ => root,
+            }
+        }
+        Job::DataIndex => {
+            return vec![
+                format!("{}/", paths.indicators),
+                format!("{}/", paths.entities),
+            ];
+        }
+        Job::ModelFilter {
+            section,
+            by_field,
+            ref key,
+        } => showcases::filter_path(&model.content.sections[section], by_field, key),
+        Job::AuthorIndex => format!("{}/", paths.authors),
+        Job::Indicator(i) => format!("{}/{}/", paths.indicators, data.indicators[i].id),
+        Job::Entity(e) => format!("{}/{}/", paths.entities, data.entities[e].id),
+        Job::NotFound => "404.html".into(),
+        Job::Search => format!("{}/", paths.search),
+    };
+    vec![one]
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_jobs(
+    site: &Site,
+    model: &Model,
+    data: &Data,
+    indicator_html: &[String],
+    templates: &Templates,
+    edition: &Edition,
+    metas: Option<Vec<Value>>,
+    keep: Option<&(dyn Fn(&Job) -> bool + Sync)>,
+) -> Result<Vec<OutputFile>, Diagnostics> {
+    let loc = edition.locale;
+    let config_view = config_view(site, model, edition.languages);
+    let mut tera_ctx_config = Context::new();
+    tera_ctx_config.insert("config", &config_view);
+    tera_ctx_config.insert("t", &loc.strings);
+    let lang = site.config.language.as_str();
+    let metas = metas.unwrap_or_else(|| page_metas(site, model, data, loc));
+    let taxonomies: Vec<TaxonomyView> = model
+        .taxonomies
+        .iter()
+        .map(|t| TaxonomyView {
+            name: t.name.clone(),
+            title: t.title.clone(),
+            path: site.url(&format!("{}/", t.name)),
+            terms: t
+                .terms
+                .iter()
+                .map(|term| term_view(site, data, &t.name, term, t.feed))
+                .collect(),
+        })
+        .collect();
+    let taxonomy_values = taxonomies.iter().map(Value::from_serializable).collect();
+    let term_values = taxonomies
+        .iter()
+        .map(|t| t.terms.iter().map(Value::from_serializable).collect())
+        .collect();
+    let ctx = Ctx {
+        site,
+        model,
+        data,
+        templates,
+        metas,
+        taxonomies,
+        taxonomy_values,
+        term_values,
+        lang,
+        loc,
+        indicator_html,
+        translations: edition
+            .translations
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::from_serializable(v)))
+            .collect(),
+        no_translations: Value::from_serializable(&Vec::<Translation>::new()),
+    };
+
+    let mut jobs = job_list(site, model, data);
+    // The config and the UI strings are the same for every page: Tera's
+    // global context holds them once. Functions that build URLs and numbers
+    // belong to the edition.
     let mut tera = templates.tera.clone();
     tera.global_context().extend(tera_ctx_config);
+    register_edition_helpers(&mut tera, site, loc, edition.links);
     if let Some(keep) = keep {
         jobs.retain(|j| keep(j));
     }
@@ -689,6 +942,14 @@ fn render_jobs(
         .par_iter()
         .map(|job| {
             let r = ctx.run(&tera, job);
+            if let Ok(files) = &r {
+                debug_assert!(
+                    job_paths(site, model, data, job).iter().all(|p| files
+                        .iter()
+                        .any(|f| f.path == *p || f.path == format!("{p}index.html"))),
+                    "job_paths disagrees with the job's own output"
+                );
+            }
             crate::progress::tick();
             r
         })
@@ -712,11 +973,7 @@ fn render_jobs(
             };
             files.push(OutputFile::bytes(
                 out,
-                redirect_html(
-                    &site.url(&p.path),
-                    &site.absolute(&p.path),
-                    &site.config.language,
-                ),
+                redirect_html(&site.url(&p.path), &site.absolute(&p.path), loc),
                 &p.file,
             ));
         }
@@ -725,15 +982,17 @@ fn render_jobs(
 }
 
 /// A small page that sends readers and crawlers from an old URL to the new one.
-pub fn redirect_html(to: &str, canonical: &str, lang: &str) -> String {
-    let lang = text::escape_html(lang);
+pub fn redirect_html(to: &str, canonical: &str, loc: &Locale) -> String {
+    let lang = text::escape_html(&loc.lang);
+    let title = text::escape_html(loc.t("redirect_title"));
+    let moved = text::escape_html(loc.t("redirect_text"));
     let to = text::escape_html(to);
     let canonical = text::escape_html(canonical);
     format!(
-        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>Đã chuyển địa chỉ</title>\
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title>\
 <link rel=\"canonical\" href=\"{canonical}\"><meta name=\"robots\" content=\"noindex\">\
 <meta http-equiv=\"refresh\" content=\"0; url={to}\"></head>\
-<body><p>Trang này đã chuyển tới <a href=\"{to}\">{canonical}</a>.</p></body></html>\n"
+<body><p>{moved} <a href=\"{to}\">{canonical}</a>.</p></body></html>\n"
     )
 }
 
@@ -754,6 +1013,7 @@ impl Ctx<'_> {
                     &["taxonomy_list.html"],
                     &list,
                     &self.site.config_file(),
+                    &path,
                 )?;
                 Ok(vec![OutputFile::html_page(
                     &path,
@@ -782,6 +1042,7 @@ impl Ctx<'_> {
                     &["taxonomy_single.html"],
                     &list,
                     &self.site.config_file(),
+                    &pager_path(&base, pager),
                 )?;
                 files.push(OutputFile::html_page(
                     &pager_path(&base, pager),
@@ -804,7 +1065,7 @@ impl Ctx<'_> {
                 };
                 let tax = TaxonomyView {
                     name: "authors".into(),
-                    title: "Tác giả".into(),
+                    title: self.loc.t("authors_title").into(),
                     path: self
                         .site
                         .url(&format!("{}/", self.site.config.paths.authors)),
@@ -821,6 +1082,7 @@ impl Ctx<'_> {
                     &["author.html", "taxonomy_single.html"],
                     &list,
                     &self.site.config_file(),
+                    &pager_path(&base, pager),
                 )?;
                 files.push(OutputFile::html_page(
                     &pager_path(&base, pager),
@@ -840,7 +1102,7 @@ impl Ctx<'_> {
                 let base = format!("{}/", self.site.config.paths.authors);
                 let tax = TaxonomyView {
                     name: "authors".into(),
-                    title: "Tác giả".into(),
+                    title: self.loc.t("authors_title").into(),
                     path: self.site.url(&base),
                     terms: self
                         .model
@@ -864,6 +1126,7 @@ impl Ctx<'_> {
                     &["authors.html", "taxonomy_list.html"],
                     &list,
                     &self.site.config_file(),
+                    &base,
                 )?;
                 Ok(vec![OutputFile::html_page(
                     &base,
@@ -874,14 +1137,16 @@ impl Ctx<'_> {
             Job::Indicator(i) => self.indicator_page(tera, i),
             Job::Entity(e) => self.entity_page(tera, e),
             Job::Search => {
+                let path = format!("{}/", self.site.config.paths.search);
                 let html = self.render_template(
                     tera,
                     &["search.html"],
                     &self.empty_list(),
                     &self.site.config_file(),
+                    &path,
                 )?;
                 Ok(vec![OutputFile::html_page(
-                    &format!("{}/", self.site.config.paths.search),
+                    &path,
                     html,
                     self.site.config_file(),
                 )])
@@ -892,6 +1157,7 @@ impl Ctx<'_> {
                     &["404.html"],
                     &self.empty_list(),
                     &self.site.config_file(),
+                    "404.html",
                 )?;
                 Ok(vec![OutputFile::bytes(
                     "404.html",
@@ -971,6 +1237,7 @@ impl Ctx<'_> {
                 lang: self.lang,
             },
             &p.file,
+            &p.path,
         )?;
         Ok(OutputFile::html_page(&p.path, html, &p.file))
     }
@@ -1055,7 +1322,13 @@ impl Ctx<'_> {
         } else {
             "section.html"
         });
-        let html = self.render_template(tera, &names, &list, &sec.file)?;
+        let html = self.render_template(
+            tera,
+            &names,
+            &list,
+            &sec.file,
+            &pager_path(&sec.path, pager),
+        )?;
         files.push(OutputFile::html_page(
             &pager_path(&sec.path, pager),
             html,
@@ -1149,8 +1422,13 @@ impl Ctx<'_> {
             paginator: Some(paginator),
             ..self.empty_list()
         };
-        let html =
-            self.render_template(tera, &["archive.html"], &list, &self.site.config_file())?;
+        let html = self.render_template(
+            tera,
+            &["archive.html"],
+            &list,
+            &self.site.config_file(),
+            &path,
+        )?;
         Ok(vec![OutputFile::html_page(
             &path,
             html,
@@ -1201,7 +1479,7 @@ impl Ctx<'_> {
         if index == 0 && n > 1 {
             extra.push(OutputFile::html_page(
                 &format!("{base}page/1/"),
-                redirect_html(&self.site.url(base), &self.site.absolute(base), self.lang),
+                redirect_html(&self.site.url(base), &self.site.absolute(base), self.loc),
                 self.site.config_file(),
             ));
         }
@@ -1216,6 +1494,7 @@ impl Ctx<'_> {
         names: &[&str],
         view: &T,
         source: &Path,
+        path: &str,
     ) -> Result<Vec<u8>, Diagnostic> {
         let Some(name) = names
             .iter()
@@ -1229,9 +1508,16 @@ impl Ctx<'_> {
                 ),
             ));
         };
-        let ctx = Context::from_serialize(view).map_err(|e| {
+        let mut ctx = Context::from_serialize(view).map_err(|e| {
             Diagnostic::file(source, format!("cannot build the template context: {e}"))
         })?;
+        // The versions of this page in the other editions (for hreflang and
+        // the language switcher): every template gets the list, maybe empty.
+        ctx.insert(
+            "translations",
+            self.translations.get(path).unwrap_or(&self.no_translations),
+        );
+        ctx.insert("current_url", &self.site.absolute(path));
         let mut buf = Vec::with_capacity(16 * 1024);
         tera.render_to(name, &ctx, &mut buf).map_err(|e| {
             tera_error(
@@ -1253,7 +1539,7 @@ pub fn pager_path(base: &str, index: usize) -> String {
     }
 }
 
-fn config_view<'a>(site: &'a Site, model: &Model) -> ConfigView<'a> {
+fn config_view<'a>(site: &'a Site, model: &Model, languages: &'a [LanguageLink]) -> ConfigView<'a> {
     let c = &site.config;
     let root = model
         .content
@@ -1289,9 +1575,10 @@ fn config_view<'a>(site: &'a Site, model: &Model) -> ConfigView<'a> {
             entities: site.url(&format!("{}/", c.paths.entities)),
             search: site.url(&format!("{}/", c.paths.search)),
             authors: site.url(&format!("{}/", c.paths.authors)),
-            feed: site.url("atom.xml"),
+            feed: site.feed.then(|| site.url("atom.xml")),
         },
         search: c.search,
+        languages,
         generator: concat!("minhbach ", env!("CARGO_PKG_VERSION")),
     }
 }
@@ -1351,7 +1638,13 @@ pub fn asset_url(site: &Site, page_path: &str, src: &str) -> String {
     }
 }
 
-fn page_meta<'a>(site: &Site, model: &'a Model, data: &Data, i: usize) -> PageMeta<'a> {
+fn page_meta<'a>(
+    site: &Site,
+    model: &'a Model,
+    data: &Data,
+    loc: &Locale,
+    i: usize,
+) -> PageMeta<'a> {
     let p = model.page(i);
     let md = &model.page_md[i];
     let section = &model.content.sections[p.section];
@@ -1416,9 +1709,9 @@ fn page_meta<'a>(site: &Site, model: &'a Model, data: &Data, i: usize) -> PageMe
             .and_then(|e| content::to_datetime(e).ok())
             .unwrap_or(starts);
         Some(ConferenceView {
-            dates: date_range(&starts, &ends),
-            starts: DateView::new(&starts),
-            ends: DateView::new(&ends),
+            dates: loc.date_range(&starts, &ends),
+            starts: DateView::new(&starts, loc),
+            ends: DateView::new(&ends, loc),
             venue: &c.venue,
             organisers: &c.organisers,
             chairs: &c.chairs,
@@ -1466,7 +1759,7 @@ fn page_meta<'a>(site: &Site, model: &'a Model, data: &Data, i: usize) -> PageMe
                 .iter()
                 .map(|r| ResultView {
                     label: &r.label,
-                    value: text::format_number_vi(r.value),
+                    value: loc.number(r.value),
                     unit: r.unit.as_deref(),
                 })
                 .collect(),
@@ -1492,8 +1785,8 @@ fn page_meta<'a>(site: &Site, model: &'a Model, data: &Data, i: usize) -> PageMe
             name: section.title.clone(),
             path: site.url(&section.path),
         },
-        date: p.date.as_ref().map(DateView::new),
-        updated: p.updated.as_ref().map(DateView::new),
+        date: p.date.as_ref().map(|d| DateView::new(d, loc)),
+        updated: p.updated.as_ref().map(|d| DateView::new(d, loc)),
         authors,
         source: p.fm.source.as_ref(),
         image,
@@ -1508,53 +1801,9 @@ fn page_meta<'a>(site: &Site, model: &'a Model, data: &Data, i: usize) -> PageMe
     }
 }
 
-/// `19–20/12/2019`, `30/11–02/12/2019`, or one date.
-pub fn date_range(a: &DateTime<FixedOffset>, b: &DateTime<FixedOffset>) -> String {
-    if a.date_naive() == b.date_naive() {
-        text::format_date_vi(a)
-    } else if (a.year(), a.month()) == (b.year(), b.month()) {
-        format!("{:02}–{}", a.day(), text::format_date_vi(b))
-    } else if a.year() == b.year() {
-        format!(
-            "{:02}/{:02}–{}",
-            a.day(),
-            a.month(),
-            text::format_date_vi(b)
-        )
-    } else {
-        format!("{}–{}", text::format_date_vi(a), text::format_date_vi(b))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn date_ranges_share_what_they_can() {
-        let d = |s: &str| DateTime::parse_from_rfc3339(s).unwrap();
-        assert_eq!(
-            date_range(
-                &d("2019-12-19T08:00:00+07:00"),
-                &d("2019-12-20T17:00:00+07:00")
-            ),
-            "19–20/12/2019"
-        );
-        assert_eq!(
-            date_range(
-                &d("2019-11-30T08:00:00+07:00"),
-                &d("2019-12-02T08:00:00+07:00")
-            ),
-            "30/11–02/12/2019"
-        );
-        assert_eq!(
-            date_range(
-                &d("2019-12-19T08:00:00+07:00"),
-                &d("2019-12-19T17:00:00+07:00")
-            ),
-            "19/12/2019"
-        );
-    }
 
     #[test]
     fn pager_paths() {
@@ -1564,7 +1813,7 @@ mod tests {
 
     #[test]
     fn redirects_escape_their_targets() {
-        let h = redirect_html("/a\"b/", "https://x.vn/a\"b/", "vi");
+        let h = redirect_html("/a\"b/", "https://x.vn/a\"b/", &crate::i18n::builtin("vi"));
         assert!(h.contains("url=/a&quot;b/"));
         assert!(!h.contains("a\"b"));
     }

@@ -11,9 +11,11 @@ use tera::Value;
 
 use super::{Ctx, pager_path};
 use crate::content::{self, PageKind};
+use crate::data::Data;
 use crate::data::EntityKind;
 use crate::diag::Diagnostic;
 use crate::output::OutputFile;
+use crate::site::Model;
 use crate::text;
 
 /// Path segments of the static filter pages of a model section.
@@ -63,32 +65,9 @@ pub enum Filter<'a> {
 
 impl Ctx<'_> {
     /// Field slug → (display name, pages) and entity id → pages, for a model section.
-    fn model_groups(&self, s: usize) -> ModelGroups {
-        let m = self.model;
-        let mut fields: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
-        let mut localities: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for &i in &m.section_pages[s] {
-            let Some(mt) = &m.page(i).fm.model else {
-                continue;
-            };
-            fields
-                .entry(text::slugify(&mt.field))
-                .or_insert_with(|| (mt.field.trim().to_string(), Vec::new()))
-                .1
-                .push(i);
-            // A model in a district also counts for its province.
-            for e in self.data.ancestors(&mt.locality) {
-                if e.kind != EntityKind::Country {
-                    localities.entry(e.id.clone()).or_default().push(i);
-                }
-            }
-        }
-        (fields, localities)
-    }
-
     pub(super) fn model_filters(&self, s: usize, active: Option<Filter>) -> ModelFilters {
         let sec = &self.model.content.sections[s];
-        let (fields, localities) = self.model_groups(s);
+        let (fields, localities) = model_groups(self.model, self.data, s);
         let field_links: Vec<FilterLink> = fields
             .iter()
             .map(|(slug, (name, pages))| FilterLink {
@@ -128,20 +107,6 @@ impl Ctx<'_> {
         }
     }
 
-    /// Every static filter page of every model section.
-    pub(super) fn model_filter_keys(&self) -> Vec<(usize, bool, String)> {
-        let mut out = Vec::new();
-        for (s, sec) in self.model.content.sections.iter().enumerate() {
-            if sec.fm.page_kind != PageKind::Model {
-                continue;
-            }
-            let (fields, localities) = self.model_groups(s);
-            out.extend(fields.into_keys().map(|k| (s, true, k)));
-            out.extend(localities.into_keys().map(|k| (s, false, k)));
-        }
-        out
-    }
-
     pub(super) fn model_filter_page(
         &self,
         tera: &tera::Tera,
@@ -149,7 +114,7 @@ impl Ctx<'_> {
         by_field: bool,
         key: &str,
     ) -> Result<Vec<OutputFile>, Diagnostic> {
-        let (fields, localities) = self.model_groups(s);
+        let (fields, localities) = model_groups(self.model, self.data, s);
         let (filter, pages, segment) = if by_field {
             (
                 Filter::Field(key),
@@ -164,7 +129,8 @@ impl Ctx<'_> {
             )
         };
         let sec = &self.model.content.sections[s];
-        let base = format!("{}{segment}/{key}/", sec.path);
+        let base = filter_path(sec, by_field, key);
+        debug_assert!(base.ends_with(&format!("{segment}/{key}/")));
         let filters = self.model_filters(s, Some(filter));
         let (paginator, _) = self.paginate(&pages, None, 0, &base);
         let mut view = self.section_view(s);
@@ -176,7 +142,7 @@ impl Ctx<'_> {
             filters: Some(filters),
             ..self.empty_list()
         };
-        let html = self.render_template(tera, &["section.html"], &list, &sec.file)?;
+        let html = self.render_template(tera, &["section.html"], &list, &sec.file, &base)?;
         Ok(vec![OutputFile::html_page(
             &pager_path(&base, 0),
             html,
@@ -271,4 +237,48 @@ impl Ctx<'_> {
             }),
         }
     }
+}
+
+/// The models of section `s` grouped by field slug (with the field's name)
+/// and by locality id.
+fn model_groups(m: &Model, data: &Data, s: usize) -> ModelGroups {
+    let mut fields: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
+    let mut localities: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for &i in &m.section_pages[s] {
+        let Some(mt) = &m.page(i).fm.model else {
+            continue;
+        };
+        fields
+            .entry(text::slugify(&mt.field))
+            .or_insert_with(|| (mt.field.trim().to_string(), Vec::new()))
+            .1
+            .push(i);
+        // A model in a district also counts for its province.
+        for e in data.ancestors(&mt.locality) {
+            if e.kind != EntityKind::Country {
+                localities.entry(e.id.clone()).or_default().push(i);
+            }
+        }
+    }
+    (fields, localities)
+}
+
+/// Every static filter page of every model section: (section, by field, key).
+pub(super) fn model_filter_keys(model: &Model, data: &Data) -> Vec<(usize, bool, String)> {
+    let mut out = Vec::new();
+    for (s, sec) in model.content.sections.iter().enumerate() {
+        if sec.fm.page_kind != PageKind::Model {
+            continue;
+        }
+        let (fields, localities) = model_groups(model, data, s);
+        out.extend(fields.into_keys().map(|k| (s, true, k)));
+        out.extend(localities.into_keys().map(|k| (s, false, k)));
+    }
+    out
+}
+
+/// `mo-hinh/linh-vuc/<field>/` or `mo-hinh/dia-phuong/<entity>/`.
+pub(super) fn filter_path(sec: &crate::content::Section, by_field: bool, key: &str) -> String {
+    let segment = if by_field { BY_FIELD } else { BY_LOCALITY };
+    format!("{}{segment}/{key}/", sec.path)
 }

@@ -45,15 +45,15 @@ async function results() {
   };
 }
 
-async function search(query) {
-  await page.goto(`${base}tim-kiem/?${query}`);
+async function search(query, edition = "") {
+  await page.goto(`${base}${edition}tim-kiem/?${query}`);
   return results();
 }
 
 // check(query, expect): expect.has: paths (without the prefix) that must be found;
 // expect.only: a prefix every result must have; expect.status: text of the status line.
 async function check(query, expect) {
-  const { status, items } = await search(query);
+  const { status, items } = await search(query, expect.edition ?? "");
   const hrefs = items.map((i) => i.href);
   for (const path of expect.has ?? []) {
     if (!hrefs.includes(prefix + path)) fail(`?${query}: ${path} not found in ${JSON.stringify(hrefs)}`);
@@ -123,6 +123,12 @@ const photo = items.find((i) => i.href.includes("phuong-dien-tu-da-nang-55-56"))
 if (!photo?.thumb?.startsWith(`${prefix}tin-tuc/phuong-dien-tu-da-nang-55-56-phuong-va-105-dich-vu-truc-tuyen/`)) {
   fail(`no lead-photo thumbnail: ${JSON.stringify(photo)}`);
 }
+
+// The Vietnamese search finds Vietnamese pages only; the English edition's
+// search page searches the English index.
+items = await check("q=sipas", { has: ["chi-so/sipas/"] });
+if (items.some((i) => i.href.startsWith(`${prefix}en/`))) fail(`sipas: an English page in the Vietnamese results`);
+await check("q=satisfaction", { edition: "en/", has: ["en/chi-so/sipas/"], only: "en/" });
 
 // Nothing found says so.
 await check("q=xyzzyquux", { status: "Không tìm thấy kết quả nào cho “xyzzyquux”." });

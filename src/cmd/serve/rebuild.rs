@@ -35,6 +35,7 @@ struct Warm {
     model: Model,
     data: Data,
     indicator_html: Vec<String>,
+    locale: crate::i18n::Locale,
     templates: Templates,
     metas: Vec<Value>,
     urls: HashMap<String, String>,
@@ -435,9 +436,14 @@ fn moves_in_lists(old: &Page, new: &Page, sort_by: SortBy) -> bool {
 
 impl Warm {
     fn new(site: Site, stages: crate::Stages, copied: HashSet<PathBuf>) -> Option<Self> {
-        let templates = render::load_templates(&site).ok()?;
+        // Editions link to each other: an edit in one may change another,
+        // so a site with several is rebuilt in full.
+        if stages.editions > 1 {
+            return None;
+        }
+        let templates = render::load_templates(&site, &stages.locale).ok()?;
         let model = stages.model;
-        let metas = render::page_metas(&site, &model, &stages.data);
+        let metas = render::page_metas(&site, &model, &stages.data, &stages.locale);
         let mut urls = HashMap::new();
         let mut page_by_file = HashMap::new();
         let mut page_by_rel = HashMap::new();
@@ -454,6 +460,7 @@ impl Warm {
             model,
             data: stages.data,
             indicator_html: stages.indicator_html,
+            locale: stages.locale,
             templates,
             metas,
             urls,
@@ -470,6 +477,12 @@ impl Warm {
             &self.data,
             &self.indicator_html,
             &self.templates,
+            &render::Edition {
+                locale: &self.locale,
+                languages: &[],
+                translations: HashMap::new(),
+                links: &self.urls,
+            },
             self.metas.clone(),
             keep,
         )
@@ -507,6 +520,7 @@ impl Warm {
                 urls: &self.urls,
                 files_path: &page.files_path,
                 files_dir,
+                locale: &self.locale,
             };
             match markdown::render(&page.body, page.body_line, &host) {
                 Ok(md) => md,
@@ -527,7 +541,8 @@ impl Warm {
         // Swap the page in, render it, and put the old one back on failure.
         let old_page = std::mem::replace(&mut self.model.content.pages[i], page);
         let old_md = std::mem::replace(&mut self.model.page_md[i], md);
-        let new_meta = render::page_meta_value(&self.site, &self.model, &self.data, i);
+        let new_meta =
+            render::page_meta_value(&self.site, &self.model, &self.data, &self.locale, i);
         let old_meta = std::mem::replace(&mut self.metas[i], new_meta);
         let files = match self.render(&|j: &Job| matches!(j, Job::Page(k) if *k == i)) {
             Ok(f) => f,
@@ -741,7 +756,12 @@ impl Warm {
             files.extend(feeds::feed_files(&self.site, &self.model));
         }
         if updated_changed {
-            files.extend(feeds::sitemap_files(&self.site, &self.model, &self.data));
+            files.extend(feeds::sitemap_files(
+                &self.site,
+                &self.model,
+                &self.data,
+                &[],
+            ));
         }
         let changed = publish(shared, files);
         if !changed.is_empty() {

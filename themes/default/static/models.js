@@ -6,6 +6,8 @@
   var cards = Array.prototype.slice.call(document.querySelectorAll('.model-card'));
   var chips = Array.prototype.slice.call(box.querySelectorAll('a[data-filter-kind]'));
   var count = box.querySelector('[data-filter-count]');
+  // "{count} models" in the page's language, from data-count-one/-other.
+  var status = count && count.parentNode && count.parentNode.hasAttribute('data-count-other') ? count.parentNode : null;
   var heading = document.querySelector('.page-header h1');
   var baseTitle = heading ? heading.textContent.split(':')[0] : '';
   var allLoaded = cards.length > 0 && !document.querySelector('.pagination');
@@ -24,8 +26,19 @@
       a.classList.toggle('active', on);
       if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
     });
-    if (count) count.textContent = shown;
+    if (count) showCount(shown);
     if (heading) heading.textContent = kind ? baseTitle + ': ' + label : baseTitle;
+  }
+  function showCount(n) {
+    count.textContent = n;
+    if (!status) return;
+    var words = status.getAttribute(n === 1 ? 'data-count-one' : 'data-count-other') || '{count}';
+    var at = words.indexOf('{count}');
+    if (at < 0) return;
+    while (status.firstChild) status.removeChild(status.firstChild);
+    status.appendChild(document.createTextNode(words.slice(0, at)));
+    status.appendChild(count);
+    status.appendChild(document.createTextNode(words.slice(at + 7)));
   }
   chips.forEach(function (a) {
     a.addEventListener('click', function (ev) {
