@@ -335,3 +335,64 @@ fn serve_rebuilds_reloads_and_keeps_the_last_good_site() {
         "the server is still running"
     );
 }
+
+/// A site with an English edition: an edit to an English page rebuilds the
+/// site (editions link to each other) and serves the new text under `/en/`,
+/// and a new translation appears in the Vietnamese page's switcher.
+#[test]
+fn serve_rebuilds_english_edition_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = site(dir.path());
+    let config = std::fs::read_to_string(root.join("site-config.toml")).unwrap();
+    write(
+        &root,
+        "site-config.toml",
+        &format!(
+            "{config}\n[languages.en]\ntitle = \"Reform Portal\"\n\n[[languages.en.taxonomies]]\nname = \"tags\"\n"
+        ),
+    );
+    write(
+        &root,
+        "content/tin-tuc/_index.en.md",
+        "+++\ntitle = \"News\"\n+++\n",
+    );
+    write(
+        &root,
+        "content/tin-tuc/a.en.md",
+        "+++\ntitle = \"Story A\"\nslug = \"story-a\"\ndate = 2024-01-01\n+++\nText A.\n",
+    );
+    let serve = Serve::start(&root);
+    let (status, page) = serve.get("/en/tin-tuc/story-a/");
+    assert_eq!(status, 200, "{}", serve.log());
+    assert!(page.contains("Text A."));
+    assert!(page.contains("lang=\"en\""));
+    let events = serve.events();
+    std::thread::sleep(Duration::from_millis(300));
+    events.drain();
+
+    write(
+        &root,
+        "content/tin-tuc/a.en.md",
+        "+++\ntitle = \"Story A\"\nslug = \"story-a\"\ndate = 2024-01-01\n+++\nText A, edited.\n",
+    );
+    events.wait("reload", "\"/en/tin-tuc/story-a/\"", &serve);
+    assert!(
+        serve
+            .get("/en/tin-tuc/story-a/")
+            .1
+            .contains("Text A, edited.")
+    );
+    events.drain();
+
+    // A new translation: the Vietnamese page now links to it.
+    assert!(!serve.get("/tin-tuc/b/").1.contains("/en/tin-tuc/story-b/"));
+    write(
+        &root,
+        "content/tin-tuc/b.en.md",
+        "+++\ntitle = \"Story B\"\nslug = \"story-b\"\ndate = 2024-01-02\n+++\nText B.\n",
+    );
+    events.wait("reload", "\"/tin-tuc/b/\"", &serve);
+    let (_, vi) = serve.get("/tin-tuc/b/");
+    assert!(vi.contains("href=\"/en/tin-tuc/story-b/\""), "{vi}");
+    assert!(vi.contains("hreflang=\"en\""));
+}
