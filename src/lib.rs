@@ -2,6 +2,7 @@
 //! portals. The pipeline runs config → content → data → markdown/shortcodes →
 //! charts → site → render → output; [`generate`] ties the stages together.
 
+pub mod cache;
 pub mod charts;
 pub mod cmd;
 pub mod config;
