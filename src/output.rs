@@ -46,9 +46,14 @@ impl OutputFile {
         bytes: impl Into<Vec<u8>>,
         source: impl Into<PathBuf>,
     ) -> Self {
+        // Rendered pages grow their buffers by doubling: on a large site the
+        // unused tails were a third of all rendered bytes, held until written.
+        // Shrinking in place is a realloc that gives the tail back.
+        let mut bytes = bytes.into();
+        bytes.shrink_to_fit();
         OutputFile {
             path: path.into(),
-            body: Body::Bytes(bytes.into()),
+            body: Body::Bytes(bytes),
             source: source.into(),
         }
     }

@@ -60,6 +60,10 @@ pub fn run(opts: &Options, output: Option<&Path>) -> Result<Summary, Diagnostics
             Check::Stale(s) => snapshot = Some(s),
         }
     }
+    let timings = std::env::var_os("MINHBACH_TIMINGS").is_some();
+    if timings {
+        eprintln!("  {:<24} {:>8.1} ms", "record check", ms(start.elapsed()));
+    }
     let crate::Generated {
         site,
         files,
@@ -71,6 +75,7 @@ pub fn run(opts: &Options, output: Option<&Path>) -> Result<Summary, Diagnostics
     drop(stages);
     let out = output_dir(&site, output);
     check_output_dir(&site.root, &out)?;
+    let writing = Instant::now();
     // The inputs are hashed for the record while the files are written (the
     // one reads, the other mostly waits on the disk).
     let stats = std::thread::scope(|scope| {
@@ -81,6 +86,9 @@ pub fn run(opts: &Options, output: Option<&Path>) -> Result<Summary, Diagnostics
         })
     })
     .map_err(|e| Diagnostic::file(&out, format!("cannot write the site: {e}")))?;
+    if timings {
+        eprintln!("  {:<24} {:>8.1} ms", "write", ms(writing.elapsed()));
+    }
     Ok(Summary {
         pages: page_count,
         files: files.len(),
@@ -89,6 +97,10 @@ pub fn run(opts: &Options, output: Option<&Path>) -> Result<Summary, Diagnostics
         elapsed: start.elapsed(),
         up_to_date: false,
     })
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 /// `output` made absolute, or the config's `output_dir` below the site.
