@@ -2,6 +2,7 @@
 //! portals. The pipeline runs config → content → data → markdown/shortcodes →
 //! charts → site → render → output; [`generate`] ties the stages together.
 
+pub mod cache;
 pub mod charts;
 pub mod cmd;
 pub mod config;
@@ -452,6 +453,9 @@ fn edition_stages(
             Default::default()
         }));
     }
+    // Held through rendering, the stage with the most live memory: give back
+    // the buffers' unused tails (a quarter of their size).
+    page_md.par_iter_mut().for_each(|m| m.html.shrink_to_fit());
     let mut section_md = Vec::with_capacity(section_results.len());
     for (r, s) in section_results.into_iter().zip(&content.sections) {
         section_md.push(r.unwrap_or_else(|e| {

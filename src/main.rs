@@ -112,6 +112,16 @@ fn main() -> ExitCode {
             let result = cmd::build::run(&opts, output.as_deref());
             progress::clear();
             match result {
+                Ok(s) if s.up_to_date => {
+                    eprintln!(
+                        "Up to date: {} pages ({} files) in {}, nothing changed since the last build; checked in {:.0?}",
+                        s.pages,
+                        s.files,
+                        s.output.display(),
+                        s.elapsed
+                    );
+                    ExitCode::SUCCESS
+                }
                 Ok(s) => {
                     eprintln!(
                         "Built {} pages ({} files: {} written, {} unchanged, {} removed) into {} in {:.0?}",

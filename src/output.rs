@@ -13,8 +13,13 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::diag::Diagnostic;
 
 /// Lists what an earlier build wrote, so that stale files can be removed
-/// without touching anything else in the folder.
+/// without touching anything else in the folder. After the entries it may
+/// hold the build's record (from [`crate::cache`]), after a [`RECORD_MARK`]
+/// line: kept in the same file so that the writer's first rewrite of the
+/// manifest, before it changes anything, also voids the record.
 pub const MANIFEST: &str = ".minhbach-manifest";
+/// The line that separates the manifest's entries from the build's record.
+const RECORD_MARK: &str = "@record";
 const TMP_SUFFIX: &str = ".minhbach-tmp";
 
 #[derive(Debug, Clone)]
@@ -41,9 +46,14 @@ impl OutputFile {
         bytes: impl Into<Vec<u8>>,
         source: impl Into<PathBuf>,
     ) -> Self {
+        // Rendered pages grow their buffers by doubling: on a large site the
+        // unused tails were a third of all rendered bytes, held until written.
+        // Shrinking in place is a realloc that gives the tail back.
+        let mut bytes = bytes.into();
+        bytes.shrink_to_fit();
         OutputFile {
             path: path.into(),
-            body: Body::Bytes(bytes.into()),
+            body: Body::Bytes(bytes),
             source: source.into(),
         }
     }
@@ -116,7 +126,13 @@ fn read_manifest(out: &Path) -> HashMap<String, Entry> {
     let Ok(text) = fs::read_to_string(out.join(MANIFEST)) else {
         return HashMap::new();
     };
+    parse_entries(&text).collect()
+}
+
+/// The entries of a manifest's text (the record after them left out).
+fn parse_entries(text: &str) -> impl Iterator<Item = (String, Entry)> + '_ {
     text.lines()
+        .take_while(|l| *l != RECORD_MARK)
         .filter_map(|l| {
             let mut it = l.splitn(4, '\t');
             let hash = u64::from_str_radix(it.next()?, 16).ok()?;
@@ -125,18 +141,48 @@ fn read_manifest(out: &Path) -> HashMap<String, Entry> {
             let path = it.next()?.to_string();
             is_safe_output_path(&path).then_some((path, Entry { hash, size, mtime }))
         })
-        .collect()
 }
 
-fn write_manifest(out: &Path, entries: &[(&str, Entry)]) -> io::Result<()> {
+fn write_manifest(out: &Path, entries: &[(&str, Entry)], record: Option<&str>) -> io::Result<()> {
+    use std::fmt::Write as _;
     let mut text = String::with_capacity(entries.len() * 80);
     for (p, e) in entries {
-        text.push_str(&format!(
-            "{:016x}\t{}\t{}\t{}\n",
-            e.hash, e.size, e.mtime, p
-        ));
+        let _ = writeln!(text, "{:016x}\t{}\t{}\t{}", e.hash, e.size, e.mtime, p);
+    }
+    if let Some(r) = record {
+        text.push_str(RECORD_MARK);
+        text.push('\n');
+        text.push_str(r);
     }
     atomic_write(&out.join(MANIFEST), text.as_bytes())
+}
+
+/// The record the last build left in `out`'s manifest, provided every file
+/// the manifest lists is still there with the size and modification time it
+/// was written with (a file edited, removed or replaced by hand, or a build
+/// that did not finish, gives `None`).
+pub fn recorded(out: &Path) -> Option<String> {
+    let text = fs::read_to_string(out.join(MANIFEST)).ok()?;
+    let record = match text.strip_prefix(&format!("{RECORD_MARK}\n")) {
+        Some(r) => r,
+        None => text.split_once(&format!("\n{RECORD_MARK}\n"))?.1,
+    };
+    let entries: Vec<(String, Entry)> = parse_entries(&text).collect();
+    let intact = entries.par_iter().all(|(p, e)| {
+        e.size != u64::MAX
+            && fs::metadata(out.join(p)).is_ok_and(|m| m.len() == e.size && mtime_of(&m) == e.mtime)
+    });
+    intact.then(|| record.to_string())
+}
+
+/// Replaces the record in `out`'s manifest, keeping its entries (the inputs
+/// were found unchanged, some with a new modification time).
+pub fn rerecord(out: &Path, record: &str) -> io::Result<()> {
+    let text = fs::read_to_string(out.join(MANIFEST))?;
+    let mut entries: Vec<(String, Entry)> = parse_entries(&text).collect();
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let entries: Vec<(&str, Entry)> = entries.iter().map(|(p, e)| (p.as_str(), *e)).collect();
+    write_manifest(out, &entries, Some(record))
 }
 
 fn mtime_of(meta: &fs::Metadata) -> i128 {
@@ -197,6 +243,16 @@ fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<(PathBuf, fs::Metadata)> 
 
 /// Writes `files` into `out`. Nothing outside `out` is ever touched.
 pub fn write(out: &Path, files: &[OutputFile]) -> io::Result<WriteStats> {
+    write_recorded(out, files, || None)
+}
+
+/// [`write`], then stores `record()` (called once every file is in place)
+/// in the manifest: what the build was made from, for [`recorded`].
+pub fn write_recorded(
+    out: &Path,
+    files: &[OutputFile],
+    record: impl FnOnce() -> Option<String>,
+) -> io::Result<WriteStats> {
     if let Some(bad) = files
         .iter()
         .find(|f| !is_safe_output_path(&f.path) || name_problem(&f.path).is_some())
@@ -232,7 +288,9 @@ pub fn write(out: &Path, files: &[OutputFile]) -> io::Result<WriteStats> {
             }),
     );
     union.sort_by(|a, b| a.0.cmp(b.0));
-    write_manifest(out, &union)?;
+    // Without a record: from here until the end, the output is not what any
+    // record describes.
+    write_manifest(out, &union, None)?;
 
     let dirs: HashSet<&Path> = files
         .iter()
@@ -342,7 +400,7 @@ pub fn write(out: &Path, files: &[OutputFile]) -> io::Result<WriteStats> {
     }
     remove_temp_debris(out);
     entries.sort_by(|a, b| a.0.cmp(b.0));
-    write_manifest(out, &entries)?;
+    write_manifest(out, &entries, record().as_deref())?;
     Ok(stats)
 }
 
@@ -436,6 +494,32 @@ mod tests {
             assert!(write(dir.path(), &[file(p, "x")]).is_err(), "{p}");
         }
         assert!(!dir.path().parent().unwrap().join("x.html").exists());
+    }
+
+    #[test]
+    fn the_record_is_kept_until_an_output_file_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write_recorded(&out, &[file("a/index.html", "A")], || Some("R\n".into())).unwrap();
+        assert_eq!(recorded(&out).as_deref(), Some("R\n"));
+        rerecord(&out, "S\n").unwrap();
+        assert_eq!(recorded(&out).as_deref(), Some("S\n"));
+        fs::write(out.join("a/index.html"), "B").unwrap();
+        assert_eq!(recorded(&out), None);
+    }
+
+    #[test]
+    fn a_build_that_fails_while_writing_voids_the_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write_recorded(&out, &[file("a.html", "A")], || Some("R\n".into())).unwrap();
+        // `x` is a file, so `x/y.html` cannot be written.
+        fs::write(out.join("x"), "").unwrap();
+        let failed = write_recorded(&out, &[file("a.html", "A"), file("x/y.html", "Y")], || {
+            Some("T\n".into())
+        });
+        assert!(failed.is_err());
+        assert_eq!(recorded(&out), None, "a failed write left a record");
     }
 
     #[test]

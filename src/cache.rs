@@ -1,0 +1,497 @@
+//! Build record: what a successful build was made from (every input file's
+//! size, modification time and content hash, the binary, the build options,
+//! the time the next hidden future-dated page comes due), kept in the output
+//! folder's manifest, so that a build whose inputs and outputs are all
+//! unchanged skips the pipeline and writes nothing.
+//!
+//! Soundness rests on four rules: the inputs are listed and stat'ed *before*
+//! the pipeline reads them (an edit during the build leaves a stale record);
+//! a file's hash is recorded only when its size and modification time were
+//! the same before and after hashing it, and its modification time is older
+//! than the build by more than a file-system clock tick (else a second edit
+//! within the same tick could go unnoticed: such files always rebuild); the
+//! writer voids the record before it changes the output (a failed or killed
+//! build leaves none); and every output file must still have the size and
+//! modification time it was written with.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, FixedOffset};
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_64;
+
+use crate::{Options, config, content, output};
+
+/// Every folder below the site root that the pipeline reads. A new kind of
+/// input (a folder of translations, say) must be added here, or edits to it
+/// would not trigger a build.
+pub const INPUT_DIRS: &[&str] = &["content", "data", "templates", "themes", "static"];
+/// The files at the site root that the pipeline reads.
+pub const INPUT_FILES: &[&str] = &[config::CONFIG_FILE];
+
+/// A modification time this close to the start of the build (or later) may
+/// hide a second edit within the same tick of the file system's clock (two
+/// seconds on FAT, a few milliseconds on ext4): such a file's hash is not
+/// trusted, and the next build rebuilds.
+const RACY_NS: i128 = 2_000_000_000;
+
+/// The first line of a record; a record in any other format is ignored.
+const FORMAT: &str = "minhbach-record 1";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stat {
+    size: u64,
+    mtime: i128,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Input {
+    stat: Stat,
+    /// `None`: not trusted (changed while the build read it, or too recent).
+    hash: Option<u64>,
+    /// A page's front-matter `date` ([`nanos`]).
+    date: Option<i64>,
+}
+
+#[derive(Debug, Default, PartialEq)]
+struct Record {
+    key: String,
+    pages: usize,
+    files: usize,
+    /// The earliest `date` not yet due when the build ran: the build is
+    /// stale from then on, since the page it hid must now be published.
+    next_due: Option<i64>,
+    inputs: BTreeMap<String, Input>,
+}
+
+impl Record {
+    fn to_text(&self) -> String {
+        let mut t = String::with_capacity(self.inputs.len() * 64 + 256);
+        let opt = |v: Option<i64>| v.map_or_else(|| "-".to_string(), |v| v.to_string());
+        let _ = writeln!(t, "{FORMAT}");
+        let _ = writeln!(t, "key {}", self.key);
+        let _ = writeln!(t, "pages {}", self.pages);
+        let _ = writeln!(t, "files {}", self.files);
+        let _ = writeln!(t, "next-due {}", opt(self.next_due));
+        for (path, i) in &self.inputs {
+            let hash = i
+                .hash
+                .map_or_else(|| "-".to_string(), |h| format!("{h:016x}"));
+            let _ = writeln!(
+                t,
+                "{hash}\t{}\t{}\t{}\t{path}",
+                i.stat.size,
+                i.stat.mtime,
+                opt(i.date)
+            );
+        }
+        t
+    }
+
+    fn parse(text: &str) -> Option<Record> {
+        let mut lines = text.lines();
+        if lines.next()? != FORMAT {
+            return None;
+        }
+        let mut field = |name: &str| {
+            lines
+                .next()
+                .and_then(|l| l.strip_prefix(name))
+                .and_then(|l| l.strip_prefix(' '))
+                .map(str::to_string)
+        };
+        let key = field("key")?;
+        let pages = field("pages")?.parse().ok()?;
+        let files = field("files")?.parse().ok()?;
+        let next_due = match field("next-due")?.as_str() {
+            "-" => None,
+            d => Some(d.parse().ok()?),
+        };
+        let mut inputs = BTreeMap::new();
+        for l in lines {
+            let mut it = l.splitn(5, '\t');
+            let hash = match it.next()? {
+                "-" => None,
+                h => Some(u64::from_str_radix(h, 16).ok()?),
+            };
+            let size = it.next()?.parse().ok()?;
+            let mtime = it.next()?.parse().ok()?;
+            let date = match it.next()? {
+                "-" => None,
+                d => Some(d.parse().ok()?),
+            };
+            let path = it.next()?.to_string();
+            inputs.insert(
+                path,
+                Input {
+                    stat: Stat { size, mtime },
+                    hash,
+                    date,
+                },
+            );
+        }
+        Some(Record {
+            key,
+            pages,
+            files,
+            next_due,
+            inputs,
+        })
+    }
+}
+
+/// What [`check`] found.
+pub enum Check {
+    /// The output is what a build would write: nothing to do.
+    UpToDate { pages: usize, files: usize },
+    /// A build is needed; the snapshot of the inputs taken before it, to
+    /// record once the build succeeds ([`Snapshot::digest`]).
+    Stale(Snapshot),
+}
+
+/// The inputs as they were listed before a build read them.
+pub struct Snapshot {
+    root: PathBuf,
+    /// `None`: some input could not be listed, or the binary is unknown;
+    /// such a build leaves no record.
+    key: Option<String>,
+    stats: Option<BTreeMap<String, Stat>>,
+    started: i128,
+    /// The last record's inputs, whose hashes are reused for unchanged files.
+    previous: BTreeMap<String, Input>,
+}
+
+/// A snapshot's inputs, hashed: the record of a build, once it succeeded.
+pub struct Digest {
+    record: Record,
+}
+
+impl Digest {
+    /// The text stored in the manifest, for a build of `pages` pages into
+    /// `files` files.
+    pub fn record(mut self, pages: usize, files: usize) -> String {
+        self.record.pages = pages;
+        self.record.files = files;
+        self.record.to_text()
+    }
+}
+
+fn now_ns() -> i128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
+}
+
+fn mtime_ns(meta: &std::fs::Metadata) -> i128 {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as i128)
+}
+
+fn stat_of(meta: &std::fs::Metadata) -> Stat {
+    Stat {
+        size: meta.len(),
+        mtime: mtime_ns(meta),
+    }
+}
+
+/// What, besides the input files, decides the output: the binary (its
+/// version, and its size and modification time as a build id: the default
+/// theme is built into it), the site folder and the options.
+fn key(opts: &Options) -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let meta = std::fs::metadata(&exe).ok()?;
+    let root = config::real_root(&opts.root);
+    // `{:?}` escapes line breaks: the key stays one line.
+    Some(format!(
+        "{} {}/{} root={:?} drafts={} base_url={:?}",
+        env!("CARGO_PKG_VERSION"),
+        meta.len(),
+        mtime_ns(&meta),
+        root,
+        opts.drafts,
+        opts.base_url
+    ))
+}
+
+/// Every input file below `root`, `/`-separated, with its size and
+/// modification time (links followed, as the pipeline follows them). `None`
+/// when one cannot be listed or its name cannot be recorded.
+fn list_inputs(root: &Path) -> Option<BTreeMap<String, Stat>> {
+    let mut out = BTreeMap::new();
+    let recordable = |rel: &str| !rel.chars().any(char::is_control);
+    for dir in INPUT_DIRS {
+        let base = root.join(dir);
+        if !base.exists() {
+            continue;
+        }
+        for e in walkdir::WalkDir::new(&base).follow_links(true) {
+            let e = e.ok()?;
+            if !e.file_type().is_file() {
+                continue;
+            }
+            let rel = e.path().strip_prefix(root).ok()?;
+            let rel = rel
+                .components()
+                .map(|c| c.as_os_str().to_str())
+                .collect::<Option<Vec<_>>>()?
+                .join("/");
+            if !recordable(&rel) {
+                return None;
+            }
+            out.insert(rel, stat_of(&e.metadata().ok()?));
+        }
+    }
+    for file in INPUT_FILES {
+        match std::fs::metadata(root.join(file)) {
+            Ok(m) => {
+                out.insert(file.to_string(), stat_of(&m));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Nanoseconds since 1970, saturated (a date after 2262 comes due in 2262:
+/// early, which costs one needless build, never a missed one).
+fn nanos(t: DateTime<FixedOffset>) -> i64 {
+    t.timestamp_nanos_opt().unwrap_or(if t.timestamp() > 0 {
+        i64::MAX
+    } else {
+        i64::MIN
+    })
+}
+
+/// The front-matter `date` of a page source (`content/**.md`), in
+/// [`nanos`]; `None` for other files and pages without one.
+fn page_date(rel: &str, bytes: &[u8]) -> Option<i64> {
+    #[derive(serde::Deserialize)]
+    struct DateOnly {
+        date: Option<toml::value::Datetime>,
+    }
+    if !(rel.starts_with("content/") && rel.ends_with(".md")) {
+        return None;
+    }
+    let split = content::split_front_matter(std::str::from_utf8(bytes).ok()?).ok()?;
+    let fm: DateOnly = toml::from_str(split.front_matter).ok()?;
+    Some(nanos(content::to_datetime(&fm.date?).ok()?))
+}
+
+/// Whether the output in `out` is what building `opts` at `now` would write.
+/// Inputs whose modification time changed but whose bytes did not are
+/// recorded again with their new time.
+pub fn check(opts: &Options, out: &Path, now: DateTime<FixedOffset>) -> Check {
+    let started = now_ns();
+    let mut snap = Snapshot {
+        root: opts.root.clone(),
+        key: key(opts),
+        stats: list_inputs(&opts.root),
+        started,
+        previous: BTreeMap::new(),
+    };
+    let Some(mut rec) = output::recorded(out).and_then(|t| Record::parse(&t)) else {
+        return Check::Stale(snap);
+    };
+    let fresh = |snap: &Snapshot, rec: &mut Record| -> bool {
+        let (Some(key), Some(stats)) = (&snap.key, &snap.stats) else {
+            return false;
+        };
+        if *key != rec.key
+            || rec.next_due.is_some_and(|d| nanos(now) >= d)
+            || stats.len() != rec.inputs.len()
+            || !stats.keys().eq(rec.inputs.keys())
+        {
+            return false;
+        }
+        // Per input: `None` stale, `Some(None)` unchanged, `Some(Some(i))`
+        // unchanged bytes under a new modification time.
+        let pairs: Vec<(&String, &Stat, &Input)> = stats
+            .iter()
+            .zip(rec.inputs.values())
+            .map(|((path, stat), prev)| (path, stat, prev))
+            .collect();
+        let verdicts: Vec<Option<Option<Input>>> = pairs
+            .par_iter()
+            .map(|&(path, stat, prev)| {
+                let hash = prev.hash?;
+                if prev.stat == *stat {
+                    return Some(None);
+                }
+                if prev.stat.size != stat.size {
+                    return None;
+                }
+                let file = snap.root.join(path);
+                let bytes = std::fs::read(&file).ok()?;
+                let after = stat_of(&std::fs::metadata(&file).ok()?);
+                if xxh3_64(&bytes) != hash || after != *stat {
+                    return None;
+                }
+                // A recent time is not recorded: the old one keeps the
+                // file hashed at every check until it is old enough.
+                Some((stat.mtime < started - RACY_NS).then_some(Input {
+                    stat: *stat,
+                    hash: Some(hash),
+                    date: prev.date,
+                }))
+            })
+            .collect();
+        let mut updated = false;
+        for (v, input) in verdicts.into_iter().zip(rec.inputs.values_mut()) {
+            match v {
+                None => return false,
+                Some(None) => {}
+                Some(Some(new)) => {
+                    *input = new;
+                    updated = true;
+                }
+            }
+        }
+        if updated {
+            // Failing to store it costs only hashing those files again.
+            let _ = output::rerecord(out, &rec.to_text());
+        }
+        true
+    };
+    if fresh(&snap, &mut rec) {
+        return Check::UpToDate {
+            pages: rec.pages,
+            files: rec.files,
+        };
+    }
+    snap.previous = rec.inputs;
+    Check::Stale(snap)
+}
+
+impl Snapshot {
+    /// A snapshot that leaves no record.
+    pub fn none() -> Snapshot {
+        Snapshot {
+            root: PathBuf::new(),
+            key: None,
+            stats: None,
+            started: 0,
+            previous: BTreeMap::new(),
+        }
+    }
+
+    /// Hashes the inputs listed before the build (reusing the last record's
+    /// hashes where size and modification time are unchanged) and finds the
+    /// next due date after `now`. `None` when the build must leave no record.
+    /// Meant to run while the output is written: it reads only the inputs.
+    pub fn digest(self, now: DateTime<FixedOffset>) -> Option<Digest> {
+        let key = self.key?;
+        let stats = self.stats?;
+        let inputs: BTreeMap<String, Input> = stats
+            .into_iter()
+            .map(|(path, stat)| {
+                let untrusted = Input {
+                    stat,
+                    hash: None,
+                    date: None,
+                };
+                if let Some(prev) = self.previous.get(&path)
+                    && prev.stat == stat
+                    && prev.hash.is_some()
+                {
+                    return (path, prev.clone());
+                }
+                if stat.mtime >= self.started - RACY_NS {
+                    return (path, untrusted);
+                }
+                let file = self.root.join(&path);
+                let input = std::fs::read(&file)
+                    .ok()
+                    .and_then(|bytes| {
+                        let after = stat_of(&std::fs::metadata(&file).ok()?);
+                        (after == stat).then(|| Input {
+                            stat,
+                            hash: Some(xxh3_64(&bytes)),
+                            date: page_date(&path, &bytes),
+                        })
+                    })
+                    .unwrap_or(untrusted);
+                (path, input)
+            })
+            .collect();
+        // The pipeline hides a page while `date > now`.
+        let now = nanos(now);
+        let next_due = inputs
+            .values()
+            .filter_map(|i| i.date)
+            .filter(|d| *d > now)
+            .min();
+        Some(Digest {
+            record: Record {
+                key,
+                pages: 0,
+                files: 0,
+                next_due,
+                inputs,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_reads_back_as_written() {
+        let mut inputs = BTreeMap::new();
+        inputs.insert(
+            "content/tin tức/bài.md".to_string(),
+            Input {
+                stat: Stat {
+                    size: 12,
+                    mtime: 1_700_000_000_123_456_789,
+                },
+                hash: Some(0xdead_beef),
+                date: Some(1_700_000_000),
+            },
+        );
+        inputs.insert(
+            "static/a.css".to_string(),
+            Input {
+                stat: Stat { size: 0, mtime: 0 },
+                hash: None,
+                date: None,
+            },
+        );
+        let rec = Record {
+            key: "0.1.0 1/2 root=\"/s\" drafts=false base_url=None".into(),
+            pages: 3,
+            files: 7,
+            next_due: Some(1_800_000_000),
+            inputs,
+        };
+        assert_eq!(Record::parse(&rec.to_text()), Some(rec));
+    }
+
+    #[test]
+    fn a_record_of_another_format_is_ignored() {
+        assert_eq!(Record::parse("minhbach-record 0\nkey x\n"), None);
+        assert_eq!(Record::parse(""), None);
+    }
+
+    #[test]
+    fn page_dates_come_from_the_front_matter_of_pages_only() {
+        let page = b"+++\ntitle = \"a\"\ndate = 2030-01-02\n+++\nbody date = 2020-01-01\n";
+        // Midnight in Hà Nội (+07:00) on 2 January 2030.
+        assert_eq!(
+            page_date("content/a.md", page),
+            Some(1_893_517_200_000_000_000)
+        );
+        assert_eq!(page_date("static/a.md", page), None);
+        assert_eq!(
+            page_date("content/b.md", b"+++\ntitle = \"b\"\n+++\n"),
+            None
+        );
+    }
+}
