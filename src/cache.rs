@@ -26,9 +26,9 @@ use xxhash_rust::xxh3::xxh3_64;
 use crate::{Options, config, content, output};
 
 /// Every folder below the site root that the pipeline reads. A new kind of
-/// input (a folder of translations, say) must be added here, or edits to it
+/// input must be added here, or edits to it
 /// would not trigger a build.
-pub const INPUT_DIRS: &[&str] = &["content", "data", "templates", "themes", "static"];
+pub const INPUT_DIRS: &[&str] = &["content", "data", "templates", "themes", "static", "i18n"];
 /// The files at the site root that the pipeline reads.
 pub const INPUT_FILES: &[&str] = &[config::CONFIG_FILE];
 

@@ -247,3 +247,25 @@ fn output_file_edited_or_removed_by_hand_rebuilds() {
     );
     assert_eq!(fs::read(&page).unwrap(), good);
 }
+
+#[test]
+fn edited_site_translation_file_rebuilds() {
+    let (_tmp, root, out) = built_site();
+    // The site's own UI strings override the theme's: a changed word there
+    // must reach the pages.
+    write(
+        &root,
+        "templates/page.html",
+        "{{ t.skip_link }}|{{ page.title }}",
+    );
+    write(&root, "i18n/vi.toml", "skip_link = \"Tới nội dung\"\n");
+    age(&root, HOUR);
+    let s = build_ok(&root, &out);
+    assert!(!s.up_to_date, "adding i18n/vi.toml did not rebuild");
+    assert!(read(&out, "a/index.html").contains("Tới nội dung"));
+    write(&root, "i18n/vi.toml", "skip_link = \"Đến nội dung\"\n");
+    age(&root, HOUR);
+    let s = build_ok(&root, &out);
+    assert!(!s.up_to_date, "editing i18n/vi.toml did not rebuild");
+    assert!(read(&out, "a/index.html").contains("Đến nội dung"));
+}
