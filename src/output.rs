@@ -20,6 +20,10 @@ use crate::diag::Diagnostic;
 pub const MANIFEST: &str = ".minhbach-manifest";
 /// The line that separates the manifest's entries from the build's record.
 const RECORD_MARK: &str = "@record";
+/// The line after the entries of a manifest written by a build that
+/// finished; without it, the last build was cut short and may have left
+/// temporary files to clean up.
+const DONE_MARK: &str = "@done";
 const TMP_SUFFIX: &str = ".minhbach-tmp";
 
 #[derive(Debug, Clone)]
@@ -122,17 +126,22 @@ struct Entry {
     mtime: i128,
 }
 
-fn read_manifest(out: &Path) -> HashMap<String, Entry> {
+/// The entries of `out`'s manifest, and whether the build that wrote it may
+/// have left temporary files behind (it did not finish, or left no manifest
+/// in a folder that holds files).
+fn read_manifest(out: &Path) -> (HashMap<String, Entry>, bool) {
     let Ok(text) = fs::read_to_string(out.join(MANIFEST)) else {
-        return HashMap::new();
+        let debris = fs::read_dir(out).map_or(true, |mut d| d.next().is_some());
+        return (HashMap::new(), debris);
     };
-    parse_entries(&text).collect()
+    let done = text.lines().any(|l| l == DONE_MARK);
+    (parse_entries(&text).collect(), !done)
 }
 
 /// The entries of a manifest's text (the record after them left out).
 fn parse_entries(text: &str) -> impl Iterator<Item = (String, Entry)> + '_ {
     text.lines()
-        .take_while(|l| *l != RECORD_MARK)
+        .take_while(|l| !l.starts_with('@'))
         .filter_map(|l| {
             let mut it = l.splitn(4, '\t');
             let hash = u64::from_str_radix(it.next()?, 16).ok()?;
@@ -143,13 +152,24 @@ fn parse_entries(text: &str) -> impl Iterator<Item = (String, Entry)> + '_ {
         })
 }
 
-fn write_manifest(out: &Path, entries: &[(&str, Entry)], record: Option<&str>) -> io::Result<()> {
+/// Writes the manifest: `entries`, then, once the build is `done`, the
+/// [`DONE_MARK`] and the optional `record`.
+fn write_manifest(
+    out: &Path,
+    entries: &[(&str, Entry)],
+    done: bool,
+    record: Option<&str>,
+) -> io::Result<()> {
     use std::fmt::Write as _;
     let mut text = String::with_capacity(entries.len() * 80);
     for (p, e) in entries {
         let _ = writeln!(text, "{:016x}\t{}\t{}\t{}", e.hash, e.size, e.mtime, p);
     }
-    if let Some(r) = record {
+    if done {
+        text.push_str(DONE_MARK);
+        text.push('\n');
+    }
+    if let Some(r) = record.filter(|_| done) {
         text.push_str(RECORD_MARK);
         text.push('\n');
         text.push_str(r);
@@ -182,7 +202,7 @@ pub fn rerecord(out: &Path, record: &str) -> io::Result<()> {
     let mut entries: Vec<(String, Entry)> = parse_entries(&text).collect();
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     let entries: Vec<(&str, Entry)> = entries.iter().map(|(p, e)| (p.as_str(), *e)).collect();
-    write_manifest(out, &entries, Some(record))
+    write_manifest(out, &entries, true, Some(record))
 }
 
 fn mtime_of(meta: &fs::Metadata) -> i128 {
@@ -201,7 +221,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// [`atomic_write`], returning the new file's metadata (read from the open
 /// file: renaming keeps the inode, and this saves a lookup by path).
 fn write_replacing(path: &Path, bytes: &[u8]) -> io::Result<fs::Metadata> {
-    let (tmp, meta) = write_temp(path, bytes)?;
+    let (tmp, meta) = write_temp(path, bytes, std::process::id())?;
     fs::rename(&tmp, path).inspect_err(|_| {
         let _ = fs::remove_file(&tmp);
     })?;
@@ -221,14 +241,22 @@ enum Staged {
 
 /// Writes `bytes` to a temporary file beside `path`, returning its name and
 /// metadata (renaming keeps the inode, so the mtime stays valid).
-fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<(PathBuf, fs::Metadata)> {
+/// A missing folder is made on the way (only for files that are written:
+/// an unchanged file's folder is there already).
+fn write_temp(path: &Path, bytes: &[u8], pid: u32) -> io::Result<(PathBuf, fs::Metadata)> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.{}{TMP_SUFFIX}", std::process::id()));
+    let tmp = path.with_file_name(format!(".{name}.{pid}{TMP_SUFFIX}"));
     let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
+        let mut f = match fs::File::create(&tmp) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fs::create_dir_all(tmp.parent().expect("an output file has a folder"))?;
+                fs::File::create(&tmp)?
+            }
+            r => r?,
+        };
         f.write_all(bytes)?;
         f.metadata()
     })();
@@ -266,7 +294,7 @@ pub fn write_recorded(
         ));
     }
     fs::create_dir_all(out)?;
-    let old = read_manifest(out);
+    let (old, debris) = read_manifest(out);
 
     // Record every path this build may write before writing any, so a build
     // killed half-way still knows, next time, which files are its own.
@@ -290,22 +318,13 @@ pub fn write_recorded(
     union.sort_by(|a, b| a.0.cmp(b.0));
     // Without a record: from here until the end, the output is not what any
     // record describes.
-    write_manifest(out, &union, None)?;
-
-    let dirs: HashSet<&Path> = files
-        .iter()
-        .filter_map(|f| Path::new(&f.path).parent())
-        .collect();
-    for d in dirs {
-        if !d.as_os_str().is_empty() {
-            fs::create_dir_all(out.join(d))?;
-        }
-    }
+    write_manifest(out, &union, false, None)?;
 
     // Two phases, so that a build killed or failing while it writes leaves
     // the published site as it was: first every changed file goes to a
     // temporary name beside its destination (the slow part), then all are
     // renamed into place in one short burst.
+    let pid = std::process::id();
     let results: Vec<io::Result<Staged>> = files
         .par_iter()
         .map(|f| {
@@ -329,7 +348,7 @@ pub fn write_recorded(
             {
                 return Ok(Staged::Unchanged(*prev));
             }
-            let (tmp, meta) = write_temp(&dest, bytes)?;
+            let (tmp, meta) = write_temp(&dest, bytes, pid)?;
             Ok(Staged::Written {
                 tmp,
                 dest,
@@ -398,9 +417,12 @@ pub fn write_recorded(
     for d in emptied {
         let _ = fs::remove_dir(out.join(d)); // fails, harmlessly, when not empty
     }
-    remove_temp_debris(out);
+    // Walking the whole output is skipped when no earlier build was cut short.
+    if debris {
+        remove_temp_debris(out);
+    }
     entries.sort_by(|a, b| a.0.cmp(b.0));
-    write_manifest(out, &entries, record().as_deref())?;
+    write_manifest(out, &entries, true, record().as_deref())?;
     Ok(stats)
 }
 

@@ -79,7 +79,20 @@ pub fn run(opts: &Options, output: Option<&Path>) -> Result<Summary, Diagnostics
     // The inputs are hashed for the record while the files are written (the
     // one reads, the other mostly waits on the disk).
     let stats = std::thread::scope(|scope| {
-        let digest = snapshot.map(|s| scope.spawn(move || s.digest(now)));
+        let digest = snapshot.map(|s| {
+            scope.spawn(move || {
+                let t = Instant::now();
+                let d = s.digest(now);
+                if timings {
+                    eprintln!(
+                        "  {:<24} {:>8.1} ms",
+                        "record (while writing)",
+                        ms(t.elapsed())
+                    );
+                }
+                d
+            })
+        });
         output::write_recorded(&out, &files, || {
             let d = digest?.join().ok()??;
             Some(d.record(page_count, files.len()))
