@@ -53,6 +53,7 @@ pub fn index(site: &Site, files: &[OutputFile]) -> Result<Vec<OutputFile>, Diagn
             builder.build()
         };
         let mut index = PagefindIndex::new(Some(options)).map_err(|e| fail("options", &e))?;
+
         for (url, html, source) in prepared {
             index
                 .add_html_file(None, Some(url), html)
@@ -185,7 +186,11 @@ const OPAQUE: &[&str] = &["script", "style", "svg", "template"];
 /// `<body>`, nor, on a page with a `data-pagefind-body` element, anything
 /// between `<body>` and that element (header, navigation), unless it carries
 /// `data-pagefind-…` attributes (filters, metadata): such parts are left out,
-/// which saves parsing. The text gets folded twins ([`add_folded_twins`]).
+/// which saves parsing. So is what follows the marked element (the footer)
+/// when it holds no such attribute, no image and no `<h1>` (Pagefind's
+/// defaults for a thumbnail and a title), and the content of the elements
+/// Pagefind skips (`svg` charts were most of the bytes it parsed). The text
+/// gets folded twins ([`add_folded_twins`]).
 pub fn indexed_copy(html: &str) -> String {
     let body = find_ci(html, 0, "<body").unwrap_or(0);
     let from = match html.find(BODY_MARK) {
@@ -210,8 +215,63 @@ pub fn indexed_copy(html: &str) -> String {
     } else if from > body {
         out.push_str("<body>");
     }
-    out.push_str(&add_folded_twins(&html[from..]));
+    let end = if from > body {
+        element_end(html, from).filter(|&e| {
+            let tail = html[e..].to_ascii_lowercase();
+            !["data-pagefind", "<img", "<h1"]
+                .iter()
+                .any(|k| tail.contains(k))
+        })
+    } else {
+        None
+    };
+    match end {
+        Some(e) => {
+            out.push_str(&fold(&html[from..e], true));
+            out.push_str("</body></html>");
+        }
+        None => out.push_str(&fold(&html[from..], true)),
+    }
     out
+}
+
+/// Just past the end tag of the element starting at `html[start] == '<'`
+/// (elements of the same name nested in it counted); `None` when it is
+/// not closed.
+fn element_end(html: &str, start: usize) -> Option<usize> {
+    let name_of = |tag: &str| -> String {
+        tag.trim_start_matches(['<', '/'])
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
+    let first = scan_markup(html, start)?;
+    let name = name_of(&html[start..first.end]);
+    if name.is_empty() || OPAQUE.contains(&name.as_str()) {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut i = start;
+    while let Some(k) = html[i..].find('<').map(|k| i + k) {
+        let Some(tag) = scan_markup(html, k) else {
+            i = k + 1;
+            continue;
+        };
+        let text = &html[k..tag.end];
+        if !text.starts_with("<!") && name_of(text) == name {
+            if tag.closing {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(tag.end);
+                }
+            } else if !text.ends_with("/>") {
+                depth += 1;
+            }
+        }
+        i = tag.end;
+    }
+    None
 }
 
 /// Writes, after every word of `html` that holds `đ`/`Đ`, a
@@ -223,6 +283,13 @@ pub fn indexed_copy(html: &str) -> String {
 /// can leave it out of titles and excerpts. The tags in [`SPACED`] get a
 /// space beside them.
 pub fn add_folded_twins(html: &str) -> String {
+    fold(html, false)
+}
+
+/// [`add_folded_twins`]; with `empty_opaque`, the elements in [`OPAQUE`]
+/// lose their content (unless it carries `data-pagefind-…` attributes):
+/// Pagefind skips it, after parsing it.
+fn fold(html: &str, empty_opaque: bool) -> String {
     let mut out = String::with_capacity(html.len() + html.len() / 8);
     // The current word: its text (tags left out) and whether it holds `đ`.
     let mut word = String::new();
@@ -251,7 +318,16 @@ pub fn add_folded_twins(html: &str) -> String {
                 if tag.spaced && !tag.closing {
                     out.push(' ');
                 }
-                out.push_str(&html[i..tag.end]);
+                let markup = &html[i..tag.end];
+                match tag.content {
+                    Some((open, close))
+                        if empty_opaque && !html[open..close].contains("data-pagefind") =>
+                    {
+                        out.push_str(&html[i..open]);
+                        out.push_str(&html[close..tag.end]);
+                    }
+                    _ => out.push_str(markup),
+                }
                 if tag.spaced && tag.closing {
                     out.push(' ');
                 }
@@ -297,6 +373,9 @@ struct Markup {
     /// Whether the indexed copy gets a space beside this tag ([`SPACED`]).
     spaced: bool,
     closing: bool,
+    /// For an element in [`OPAQUE`] with an end tag: where its content
+    /// starts and ends.
+    content: Option<(usize, usize)>,
 }
 
 /// The comment, doctype or tag starting at `html[i] == '<'`; `None` when the
@@ -310,6 +389,7 @@ fn scan_markup(html: &str, i: usize) -> Option<Markup> {
             breaks: false,
             spaced: false,
             closing: false,
+            content: None,
         });
     }
     let b = rest.as_bytes();
@@ -325,6 +405,7 @@ fn scan_markup(html: &str, i: usize) -> Option<Markup> {
             breaks: false,
             spaced: false,
             closing: false,
+            content: None,
         });
     }
     let name = rest[name_start..name_start + name_len].to_ascii_lowercase();
@@ -343,10 +424,15 @@ fn scan_markup(html: &str, i: usize) -> Option<Markup> {
     let tag_end = (i + k + 1).min(html.len());
     let tag = &html[i..tag_end];
     let breaks = BREAKING.contains(&name.as_str()) || (!closing && has_id_attribute(tag));
+    let mut content = None;
     let end = if !closing && OPAQUE.contains(&name.as_str()) && !tag.ends_with("/>") {
-        find_ci(html, tag_end, &format!("</{name}")).map_or(html.len(), |e| {
-            html[e..].find('>').map_or(html.len(), |g| e + g + 1)
-        })
+        match find_ci(html, tag_end, &format!("</{name}")) {
+            Some(e) => {
+                content = Some((tag_end, e));
+                html[e..].find('>').map_or(html.len(), |g| e + g + 1)
+            }
+            None => html.len(),
+        }
     } else {
         tag_end
     };
@@ -355,6 +441,7 @@ fn scan_markup(html: &str, i: usize) -> Option<Markup> {
         breaks,
         spaced: SPACED.contains(&name.as_str()),
         closing,
+        content,
     })
 }
 
@@ -419,7 +506,7 @@ mod tests {
                     <article data-pagefind-body><h1>Đảng ủy</h1></article><footer>x</footer></body></html>";
         assert_eq!(
             indexed_copy(page),
-            "<html lang=\"vi\"><body><article data-pagefind-body><h1>Đảng Dảng ủy</h1></article> <footer>x</footer> </body></html>"
+            "<html lang=\"vi\"><body><article data-pagefind-body><h1>Đảng Dảng ủy</h1></article></body></html>"
         );
         // Filters and metadata before the marked element are kept.
         let page = "<html><head><meta data-pagefind-meta=\"a:b\"></head><body><p data-pagefind-filter=\"x:y\">Đ</p>\
@@ -464,8 +551,36 @@ mod tests {
             body(
                 "<script>let a = '<p>Đ</p>';</script><svg><text>Đà</text></svg><!-- Đ --><p>đi</p>"
             ),
-            "<script>let a = '<p>Đ</p>';</script><svg><text>Đà</text></svg><!-- Đ --><p>đi di</p>"
+            "<script></script><svg></svg><!-- Đ --><p>đi di</p>"
         );
+        // Folding alone leaves them as they are.
+        let html = "<script>let a = '<p>Đ</p>';</script><svg><text>Đà</text></svg>";
+        assert_eq!(add_folded_twins(html), html);
+    }
+
+    #[test]
+    fn the_indexed_copy_ends_with_the_marked_element_and_empties_charts() {
+        let page = "<html><body><nav>x</nav><article data-pagefind-body><article>Đi</article>\
+                    <svg><text>Đà</text></svg><svg data-x><g data-pagefind-filter=\"a:b\"></g></svg>\
+                    </article><footer>Chân trang</footer></body></html>";
+        assert_eq!(
+            indexed_copy(page),
+            "<html><body><article data-pagefind-body><article>Đi Di</article>\
+             <svg></svg><svg data-x><g data-pagefind-filter=\"a:b\"></g></svg>\
+             </article></body></html>"
+        );
+        // A tail with a filter, an image or a heading is kept.
+        for tail in [
+            "<p data-pagefind-filter=\"x:y\">z</p>",
+            "<img src=\"a.png\">",
+            "<H1>t</H1>",
+        ] {
+            let page = format!("<html><body><main data-pagefind-body>a</main>{tail}</body></html>");
+            assert!(indexed_copy(&page).contains(tail), "{tail}");
+        }
+        // An element left open keeps the rest of the page.
+        let page = "<html><body><main data-pagefind-body>a<footer>b</footer></body></html>";
+        assert!(indexed_copy(page).contains("<footer>b</footer>"));
     }
 
     #[test]
