@@ -278,7 +278,27 @@ fn page_date(rel: &str, bytes: &[u8]) -> Option<i64> {
     if !(rel.starts_with("content/") && rel.ends_with(".md")) {
         return None;
     }
-    let split = content::split_front_matter(std::str::from_utf8(bytes).ok()?).ok()?;
+    // Only the front matter is read: up to the end of the closing `+++` line
+    // (validating the whole file as UTF-8 was a good part of the cost).
+    let head = bytes
+        .windows(4)
+        .skip(3)
+        .position(|w| w == b"\n+++")
+        .map_or(bytes.len(), |p| {
+            let close = p + 3 + 1;
+            bytes[close..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(bytes.len(), |n| close + n + 1)
+        });
+    // A `+++x` line ends the head early: the whole file is read then.
+    let split = match std::str::from_utf8(&bytes[..head])
+        .ok()
+        .and_then(|t| content::split_front_matter(t).ok())
+    {
+        Some(split) => split,
+        None => content::split_front_matter(std::str::from_utf8(bytes).ok()?).ok()?,
+    };
     let parse = |toml: &str| -> Result<Option<i64>, ()> {
         let fm: DateOnly = toml::from_str(toml).map_err(|_| ())?;
         fm.date
@@ -516,6 +536,17 @@ mod tests {
         assert_eq!(
             page_date("content/b.md", b"+++\ntitle = \"b\"\n+++\n"),
             None
+        );
+        // The body is not read: a closing line there does not matter.
+        let page = b"+++\ndate = 2030-01-02\n+++\nbody\n+++\ndate = 2000-01-01\n\xff";
+        assert_eq!(
+            page_date("content/e.md", page),
+            Some(1_893_517_200_000_000_000)
+        );
+        let page = b"+++\nx = \"\"\"\n+++x\n\"\"\"\ndate = 2030-01-02\n+++\n";
+        assert_eq!(
+            page_date("content/f.md", page),
+            Some(1_893_517_200_000_000_000)
         );
         // A date in a table counts too (earlier: a needless build at worst).
         let page = b"+++\ndate = 2030-01-02\n[extra]\ndate = 2029-01-01T00:00:00Z\n+++\n";
