@@ -247,3 +247,25 @@ fn output_file_edited_or_removed_by_hand_rebuilds() {
     );
     assert_eq!(fs::read(&page).unwrap(), good);
 }
+
+#[test]
+fn published_manifest_names_no_source_file_nor_the_site_folder() {
+    let (_tmp, root, out) = built_site();
+    write(
+        &root,
+        "content/ban-nhap-mat.md",
+        "+++\ntitle = \"Nháp\"\ndraft = true\n+++\nx\n",
+    );
+    age(&root, HOUR);
+    build_ok(&root, &out);
+    let manifest = read(&out, MANIFEST);
+    assert!(manifest.contains("@record"), "no record:\n{manifest}");
+    for secret in [
+        "ban-nhap-mat",
+        "content/",
+        "site-config",
+        root.to_str().unwrap(),
+    ] {
+        assert!(!manifest.contains(secret), "the manifest shows {secret:?}");
+    }
+}
