@@ -21,7 +21,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, FixedOffset};
 use rayon::prelude::*;
-use xxhash_rust::xxh3::xxh3_64;
+use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
 
 use crate::{Options, config, content, output};
 
@@ -39,7 +39,14 @@ pub const INPUT_FILES: &[&str] = &[config::CONFIG_FILE];
 const RACY_NS: i128 = 2_000_000_000;
 
 /// The first line of a record; a record in any other format is ignored.
-const FORMAT: &str = "minhbach-record 1";
+const FORMAT: &str = "minhbach-record 2";
+
+/// How the record names an input file or the key: by a hash. The manifest
+/// sits in the published folder, and source names (drafts', future pages')
+/// and the site's folder on the build machine are not for publishing.
+fn name(text: &str) -> String {
+    format!("{:032x}", xxh3_128(text.as_bytes()))
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stat {
@@ -158,7 +165,8 @@ pub struct Snapshot {
     /// `None`: some input could not be listed, or the binary is unknown;
     /// such a build leaves no record.
     key: Option<String>,
-    stats: Option<BTreeMap<String, Stat>>,
+    /// By [`name`]: path and stat.
+    stats: Option<BTreeMap<String, (String, Stat)>>,
     started: i128,
     /// The last record's inputs, whose hashes are reused for unchanged files.
     previous: BTreeMap<String, Input>,
@@ -206,8 +214,7 @@ fn key(opts: &Options) -> Option<String> {
     let exe = std::env::current_exe().ok()?;
     let meta = std::fs::metadata(&exe).ok()?;
     let root = config::real_root(&opts.root);
-    // `{:?}` escapes line breaks: the key stays one line.
-    Some(format!(
+    Some(name(&format!(
         "{} {}/{} root={:?} drafts={} base_url={:?}",
         env!("CARGO_PKG_VERSION"),
         meta.len(),
@@ -215,15 +222,14 @@ fn key(opts: &Options) -> Option<String> {
         root,
         opts.drafts,
         opts.base_url
-    ))
+    )))
 }
 
-/// Every input file below `root`, `/`-separated, with its size and
-/// modification time (links followed, as the pipeline follows them). `None`
-/// when one cannot be listed or its name cannot be recorded.
-fn list_inputs(root: &Path) -> Option<BTreeMap<String, Stat>> {
+/// Every input file below `root`, by [`name`], with its path (relative,
+/// `/`-separated), size and modification time (links followed, as the
+/// pipeline follows them). `None` when one cannot be listed.
+fn list_inputs(root: &Path) -> Option<BTreeMap<String, (String, Stat)>> {
     let mut out = BTreeMap::new();
-    let recordable = |rel: &str| !rel.chars().any(char::is_control);
     for dir in INPUT_DIRS {
         let base = root.join(dir);
         if !base.exists() {
@@ -240,16 +246,13 @@ fn list_inputs(root: &Path) -> Option<BTreeMap<String, Stat>> {
                 .map(|c| c.as_os_str().to_str())
                 .collect::<Option<Vec<_>>>()?
                 .join("/");
-            if !recordable(&rel) {
-                return None;
-            }
-            out.insert(rel, stat_of(&e.metadata().ok()?));
+            out.insert(name(&rel), (rel, stat_of(&e.metadata().ok()?)));
         }
     }
     for file in INPUT_FILES {
         match std::fs::metadata(root.join(file)) {
             Ok(m) => {
-                out.insert(file.to_string(), stat_of(&m));
+                out.insert(name(file), (file.to_string(), stat_of(&m)));
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(_) => return None,
@@ -356,7 +359,7 @@ pub fn check(opts: &Options, out: &Path, now: DateTime<FixedOffset>) -> Check {
         // Per input: `None` stale, `Some(None)` unchanged, `Some(Some(i))`
         // unchanged bytes under a new modification time.
         let pairs: Vec<(&String, &Stat, &Input)> = stats
-            .iter()
+            .values()
             .zip(rec.inputs.values())
             .map(|((path, stat), prev)| (path, stat, prev))
             .collect();
@@ -433,20 +436,20 @@ impl Snapshot {
         let stats = self.stats?;
         let inputs: BTreeMap<String, Input> = stats
             .into_iter()
-            .map(|(path, stat)| {
+            .map(|(name, (path, stat))| {
                 let untrusted = Input {
                     stat,
                     hash: None,
                     date: None,
                 };
-                if let Some(prev) = self.previous.get(&path)
+                if let Some(prev) = self.previous.get(&name)
                     && prev.stat == stat
                     && prev.hash.is_some()
                 {
-                    return (path, prev.clone());
+                    return (name, prev.clone());
                 }
                 if stat.mtime >= self.started - RACY_NS {
-                    return (path, untrusted);
+                    return (name, untrusted);
                 }
                 let file = self.root.join(&path);
                 let input = std::fs::read(&file)
@@ -460,7 +463,7 @@ impl Snapshot {
                         })
                     })
                     .unwrap_or(untrusted);
-                (path, input)
+                (name, input)
             })
             .collect();
         // The pipeline hides a page while `date > now`.
@@ -490,7 +493,7 @@ mod tests {
     fn a_record_reads_back_as_written() {
         let mut inputs = BTreeMap::new();
         inputs.insert(
-            "content/tin tức/bài.md".to_string(),
+            name("content/tin tức/bài.md"),
             Input {
                 stat: Stat {
                     size: 12,
@@ -501,7 +504,7 @@ mod tests {
             },
         );
         inputs.insert(
-            "static/a.css".to_string(),
+            name("static/a.css"),
             Input {
                 stat: Stat { size: 0, mtime: 0 },
                 hash: None,

@@ -269,3 +269,25 @@ fn edited_site_translation_file_rebuilds() {
     assert!(!s.up_to_date, "editing i18n/vi.toml did not rebuild");
     assert!(read(&out, "a/index.html").contains("Đến nội dung"));
 }
+
+#[test]
+fn published_manifest_names_no_source_file_nor_the_site_folder() {
+    let (_tmp, root, out) = built_site();
+    write(
+        &root,
+        "content/ban-nhap-mat.md",
+        "+++\ntitle = \"Nháp\"\ndraft = true\n+++\nx\n",
+    );
+    age(&root, HOUR);
+    build_ok(&root, &out);
+    let manifest = read(&out, MANIFEST);
+    assert!(manifest.contains("@record"), "no record:\n{manifest}");
+    for secret in [
+        "ban-nhap-mat",
+        "content/",
+        "site-config",
+        root.to_str().unwrap(),
+    ] {
+        assert!(!manifest.contains(secret), "the manifest shows {secret:?}");
+    }
+}
