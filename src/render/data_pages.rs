@@ -220,17 +220,16 @@ impl Ctx<'_> {
         };
         let source = self.site.root.join("data");
         let path = format!("{}/", self.site.config.paths.indicators);
-        let html = self.render_template(tera, &["indicators.html"], &page, &source, &path)?;
-        let mut files = vec![OutputFile::html_page(&path, html.clone(), &source)];
+        let mut files =
+            vec![self.render_page(tera, &["indicators.html"], &page, &source, &path)?];
         let path = format!("{}/", self.site.config.paths.entities);
-        let html = self.render_template(
+        files.push(self.render_page(
             tera,
             &["entities.html", "indicators.html"],
             &page,
             &source,
             &path,
-        )?;
-        files.push(OutputFile::html_page(&path, html, &source));
+        )?);
         Ok(files)
     }
 
@@ -308,18 +307,13 @@ impl Ctx<'_> {
             indicator: Some(view),
             ..self.data_page()
         };
-        let html = self.render_template(
+        Ok(vec![self.render_page(
             tera,
             &["indicator.html"],
             &page,
             &ind.file,
             &format!("{base}/"),
-        )?;
-        Ok(vec![OutputFile::html_page(
-            &format!("{base}/"),
-            html,
-            &ind.file,
-        )])
+        )?])
     }
 
     pub(super) fn entity_page(
@@ -416,8 +410,13 @@ impl Ctx<'_> {
         };
         let source = self.site.root.join("data/entities.toml");
         let path = format!("{}/{}/", self.site.config.paths.entities, ent.id);
-        let html = self.render_template(tera, &["entity.html"], &page, &source, &path)?;
-        Ok(vec![OutputFile::html_page(&path, html, &source)])
+        Ok(vec![self.render_page(
+            tera,
+            &["entity.html"],
+            &page,
+            &source,
+            &path,
+        )?])
     }
 }
 

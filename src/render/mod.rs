@@ -1008,18 +1008,13 @@ impl Ctx<'_> {
                     ..self.empty_list()
                 };
                 let path = format!("{}/", view.name);
-                let html = self.render_template(
+                Ok(vec![self.render_page(
                     tera,
                     &["taxonomy_list.html"],
                     &list,
                     &self.site.config_file(),
                     &path,
-                )?;
-                Ok(vec![OutputFile::html_page(
-                    &path,
-                    html,
-                    self.site.config_file(),
-                )])
+                )?])
             }
             Job::Term {
                 taxonomy,
@@ -1121,35 +1116,25 @@ impl Ctx<'_> {
                     taxonomy: Some(Value::from_serializable(&tax)),
                     ..self.empty_list()
                 };
-                let html = self.render_template(
+                Ok(vec![self.render_page(
                     tera,
                     &["authors.html", "taxonomy_list.html"],
                     &list,
                     &self.site.config_file(),
                     &base,
-                )?;
-                Ok(vec![OutputFile::html_page(
-                    &base,
-                    html,
-                    self.site.config_file(),
-                )])
+                )?])
             }
             Job::Indicator(i) => self.indicator_page(tera, i),
             Job::Entity(e) => self.entity_page(tera, e),
             Job::Search => {
                 let path = format!("{}/", self.site.config.paths.search);
-                let html = self.render_template(
+                Ok(vec![self.render_page(
                     tera,
                     &["search.html"],
                     &self.empty_list(),
                     &self.site.config_file(),
                     &path,
-                )?;
-                Ok(vec![OutputFile::html_page(
-                    &path,
-                    html,
-                    self.site.config_file(),
-                )])
+                )?])
             }
             Job::NotFound => {
                 let html = self.render_template(
@@ -1229,7 +1214,7 @@ impl Ctx<'_> {
             page: PageView<'a>,
             lang: &'a str,
         }
-        let html = self.render_template(
+        self.render_page(
             tera,
             &names,
             &Ctx {
@@ -1238,8 +1223,7 @@ impl Ctx<'_> {
             },
             &p.file,
             &p.path,
-        )?;
-        Ok(OutputFile::html_page(&p.path, html, &p.file))
+        )
     }
 
     fn section_view(&self, s: usize) -> SectionView<'_> {
@@ -1322,18 +1306,13 @@ impl Ctx<'_> {
         } else {
             "section.html"
         });
-        let html = self.render_template(
+        files.push(self.render_page(
             tera,
             &names,
             &list,
             &sec.file,
             &pager_path(&sec.path, pager),
-        )?;
-        files.push(OutputFile::html_page(
-            &pager_path(&sec.path, pager),
-            html,
-            &sec.file,
-        ));
+        )?);
         Ok(files)
     }
 
@@ -1422,18 +1401,13 @@ impl Ctx<'_> {
             paginator: Some(paginator),
             ..self.empty_list()
         };
-        let html = self.render_template(
+        Ok(vec![self.render_page(
             tera,
             &["archive.html"],
             &list,
             &self.site.config_file(),
             &path,
-        )?;
-        Ok(vec![OutputFile::html_page(
-            &path,
-            html,
-            self.site.config_file(),
-        )])
+        )?])
     }
 
     /// The paginator of pager `index` over `pages`; for the first pager also
@@ -1484,6 +1458,20 @@ impl Ctx<'_> {
             ));
         }
         (paginator, extra)
+    }
+
+    /// Renders the page at site path `path` (`tin-tuc/`) into its
+    /// `index.html`, with the first of `names` that exists.
+    fn render_page<T: Serialize>(
+        &self,
+        tera: &Tera,
+        names: &[&str],
+        view: &T,
+        source: &Path,
+        path: &str,
+    ) -> Result<OutputFile, Diagnostic> {
+        let html = self.render_template(tera, names, view, source, path)?;
+        Ok(OutputFile::html_page(path, html, source))
     }
 
     /// Renders the first of `names` that exists. The bytes go straight into

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 use tera::Value;
 
-use super::{Ctx, pager_path};
+use super::Ctx;
 use crate::content::{self, PageKind};
 use crate::data::Data;
 use crate::data::EntityKind;
@@ -142,12 +142,13 @@ impl Ctx<'_> {
             filters: Some(filters),
             ..self.empty_list()
         };
-        let html = self.render_template(tera, &["section.html"], &list, &sec.file, &base)?;
-        Ok(vec![OutputFile::html_page(
-            &pager_path(&base, 0),
-            html,
+        Ok(vec![self.render_page(
+            tera,
+            &["section.html"],
+            &list,
             &sec.file,
-        )])
+            &base,
+        )?])
     }
 
     /// Conferences grouped by the year they started, newest first.
