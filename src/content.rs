@@ -614,10 +614,6 @@ pub fn load(site: &Site, opts: LoadOptions, now: DateTime<FixedOffset>) -> (Cont
     // A translated page in a section that has no translation would land in
     // the home section, out of its list: ask for the section's translation.
     if edition.is_some() {
-        let default_index: HashMap<String, usize> = default_section_dirs
-            .iter()
-            .map(|d| (d.clone(), 0))
-            .collect();
         for p in &pages {
             let dir = p.rel.rsplit_once('/').map_or("", |(d, _)| d);
             let dir = if p.bundle_dir.is_some() {
@@ -625,8 +621,8 @@ pub fn load(site: &Site, opts: LoadOptions, now: DateTime<FixedOffset>) -> (Cont
             } else {
                 dir
             };
-            let wanted = nearest_dir(dir, &default_index);
-            let have = nearest_dir(dir, &section_index);
+            let wanted = nearest_dir(dir, |d| default_section_dirs.contains(d));
+            let have = nearest_dir(dir, |d| section_index.contains_key(d));
             if let Some(w) = wanted
                 && Some(w) != have
                 && !w.is_empty()
@@ -1014,23 +1010,14 @@ fn rel_file_in(rel: &str, name: &str) -> Option<String> {
 }
 
 fn nearest_section(dir: &str, index: &HashMap<String, usize>) -> Option<usize> {
-    let mut d = dir;
-    loop {
-        if let Some(&i) = index.get(d) {
-            return Some(i);
-        }
-        if d.is_empty() {
-            return None;
-        }
-        d = d.rsplit_once('/').map_or("", |(p, _)| p);
-    }
+    nearest_dir(dir, |d| index.contains_key(d)).map(|d| index[d])
 }
 
-/// The nearest folder at or above `dir` that `index` has.
-fn nearest_dir<'a, V>(dir: &'a str, index: &HashMap<String, V>) -> Option<&'a str> {
+/// The nearest folder at or above `dir` (itself, its parent, …, `""`) that `has`.
+fn nearest_dir(dir: &str, has: impl Fn(&str) -> bool) -> Option<&str> {
     let mut d = dir;
     loop {
-        if index.contains_key(d) {
+        if has(d) {
             return Some(d);
         }
         if d.is_empty() {
