@@ -144,22 +144,25 @@ fn entry(x: &mut String, site: &Site, model: &Model, i: usize, updated: DateTime
     x.push_str("  </entry>\n");
 }
 
-/// The site feed, each section's with `feed = true`, and each term's of a
-/// taxonomy with `feed = true`.
+/// The site feed (unless the edition has none), each section's with
+/// `feed = true`, and each term's of a taxonomy with `feed = true`.
 pub fn feed_files(site: &Site, model: &Model) -> Vec<OutputFile> {
     let cfg = site.config_file();
-    let mut out = vec![OutputFile::bytes(
-        "atom.xml",
-        atom(
-            site,
-            model,
-            &model.latest,
-            &site.config.title,
+    let mut out = Vec::new();
+    if site.feed {
+        out.push(OutputFile::bytes(
             "atom.xml",
-            "",
-        ),
-        &cfg,
-    )];
+            atom(
+                site,
+                model,
+                &model.latest,
+                &site.config.title,
+                "atom.xml",
+                "",
+            ),
+            &cfg,
+        ));
+    }
     for (s, sec) in model.content.sections.iter().enumerate() {
         if sec.fm.feed && !sec.path.is_empty() {
             let mut pages = model.section_pages[s].clone();

@@ -300,11 +300,7 @@ fn pipeline(
             None => Vec::new(),
         };
         timings.lap("render");
-        let mut feeds = feeds::feed_files(&e.site, &e.model);
-        if !e.site.feed {
-            feeds.retain(|f| f.path != "atom.xml");
-        }
-        out.extend(feeds);
+        out.extend(feeds::feed_files(&e.site, &e.model));
         let other_sitemaps: &[String] = if k == 0 { &sitemaps } else { &[] };
         out.extend(feeds::sitemap_files(
             &e.site,

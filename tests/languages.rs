@@ -333,3 +333,26 @@ fn a_one_language_site_has_no_switcher_and_no_alternates() {
     assert!(!vi.contains("hreflang"));
     assert!(!out.join("en").exists());
 }
+
+#[test]
+fn an_edition_without_feed_has_no_site_feed_and_links_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("site");
+    site(&root);
+    let config = CONFIG.replace(
+        "description = \"The English edition.\"",
+        "description = \"The English edition.\"\nfeed = false",
+    );
+    write(&root, "site-config.toml", &config);
+    let out = dir.path().join("out");
+    build_ok(&root, &out);
+    assert!(!out.join("en/atom.xml").exists());
+    assert!(
+        out.join("atom.xml").is_file(),
+        "the default edition keeps its feed"
+    );
+    let en = read(&out, "en/index.html");
+    assert!(!en.contains("/portal/en/atom.xml"), "{en}");
+    // A section's own feed is the section's choice.
+    assert!(out.join("en/tin-tuc/atom.xml").is_file());
+}
