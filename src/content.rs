@@ -235,6 +235,30 @@ pub struct Page {
     pub bundle_dir: Option<PathBuf>,
 }
 
+impl Section {
+    /// `tin-tuc/_index.md`: the section's source, as `@/` links name it.
+    pub fn rel(&self) -> String {
+        if self.dir.is_empty() {
+            SECTION_FILE.to_string()
+        } else {
+            format!("{}/{SECTION_FILE}", self.dir)
+        }
+    }
+}
+
+/// `@/` link targets of a content set's pages and sections (`tin-tuc/a.md`,
+/// NFC) → their URLs in `site`.
+pub fn link_targets(site: &Site, content: &Content) -> HashMap<String, String> {
+    let mut urls = HashMap::with_capacity(content.pages.len() + content.sections.len());
+    for p in &content.pages {
+        urls.insert(text::nfc(&p.rel), site.url(&p.path));
+    }
+    for s in &content.sections {
+        urls.insert(text::nfc(&s.rel()), site.url(&s.path));
+    }
+    urls
+}
+
 impl Page {
     /// The line of `key` in this page's file, for errors found after parsing.
     pub fn line_of_key(&self, key: &str) -> usize {

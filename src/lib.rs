@@ -198,7 +198,7 @@ fn pipeline(
             data.clone()
         };
         let mut urls = default_urls.clone();
-        urls.extend(edition_urls(&site, &content));
+        urls.extend(content::link_targets(&site, &content));
         for rel in &unchecked {
             urls.entry(rel.clone()).or_default();
         }
@@ -370,18 +370,6 @@ fn pipeline(
     })
 }
 
-/// `@/` link targets of an edition's pages and sections → their URLs.
-fn edition_urls(site: &config::Site, content: &content::Content) -> HashMap<String, String> {
-    let mut urls = HashMap::new();
-    for p in &content.pages {
-        urls.insert(text::nfc(&p.rel), site.url(&p.path));
-    }
-    for s in &content.sections {
-        urls.insert(text::nfc(&section_rel(s)), site.url(&s.path));
-    }
-    urls
-}
-
 /// Markdown, anchors, indicator descriptions and the site structure of one
 /// language edition.
 #[allow(clippy::too_many_arguments)]
@@ -456,7 +444,7 @@ fn edition_stages(
     for (r, s) in section_results.into_iter().zip(&content.sections) {
         section_md.push(r.unwrap_or_else(|e| {
             errors.extend(e);
-            unchecked.insert(text::nfc(&section_rel(s)));
+            unchecked.insert(text::nfc(&s.rel()));
             Default::default()
         }));
     }
@@ -510,15 +498,6 @@ fn relative(d: Diagnostics, root: &std::path::Path) -> Diagnostics {
     Diagnostics(d.0.into_iter().map(|d| d.relative_to(root)).collect())
 }
 
-/// `tin-tuc/_index.md`: a section's source, as `@/` links name it.
-fn section_rel(s: &content::Section) -> String {
-    if s.dir.is_empty() {
-        "_index.md".to_string()
-    } else {
-        format!("{}/_index.md", s.dir)
-    }
-}
-
 /// Every `@/page.md#anchor` must name an id that the target defines
 /// (targets in `unchecked` had errors of their own: their ids are unknown).
 fn check_anchors(
@@ -536,7 +515,7 @@ fn check_anchors(
         );
     }
     for (s, md) in content.sections.iter().zip(section_md) {
-        let rel = section_rel(s);
+        let rel = s.rel();
         anchors.insert(
             text::nfc(&rel),
             md.anchors.iter().map(String::as_str).collect(),

@@ -409,14 +409,6 @@ pub fn ignored_name(rel: &Path) -> bool {
     })
 }
 
-fn section_rel(s: &content::Section) -> String {
-    if s.dir.is_empty() {
-        "_index.md".to_string()
-    } else {
-        format!("{}/_index.md", s.dir)
-    }
-}
-
 /// Whether a page's new front matter moves it in the site's lists, so that
 /// more than its own view changes.
 fn moves_in_lists(old: &Page, new: &Page, sort_by: SortBy) -> bool {
@@ -444,16 +436,12 @@ impl Warm {
         let templates = render::load_templates(&site, &stages.locale).ok()?;
         let model = stages.model;
         let metas = render::page_metas(&site, &model, &stages.data, &stages.locale);
-        let mut urls = HashMap::new();
+        let urls = content::link_targets(&site, &model.content);
         let mut page_by_file = HashMap::new();
         let mut page_by_rel = HashMap::new();
         for (i, p) in model.content.pages.iter().enumerate() {
-            urls.insert(text::nfc(&p.rel), site.url(&p.path));
             page_by_file.insert(p.file.clone(), i);
             page_by_rel.insert(text::nfc(&p.rel), i);
-        }
-        for s in &model.content.sections {
-            urls.insert(text::nfc(&section_rel(s)), site.url(&s.path));
         }
         Some(Warm {
             site,
@@ -583,7 +571,7 @@ impl Warm {
                 .content
                 .sections
                 .iter()
-                .position(|s| text::nfc(&section_rel(s)) == key)
+                .position(|s| text::nfc(&s.rel()) == key)
                 .map(|s| self.model.section_md[s].anchors.as_slice())
         };
         let message = |target: &str, a: &str| {
