@@ -244,11 +244,7 @@ pub fn load(root: &Path, base_url_override: Option<&str>) -> Result<Site, Diagno
     if let Some(url) = base_url_override {
         config.base_url = url.to_string();
     }
-    let line_of_key = |key: &str| {
-        text.lines()
-            .position(|l| l.trim_start().starts_with(key))
-            .map(|i| i + 1)
-    };
+    let line_of_key = |key: &str| line_starting(text, key);
     let mut problems: Vec<(&str, String)> = Vec::new();
     let mut bad = |key: &'static str, msg: String| problems.push((key, msg));
 
@@ -398,8 +394,15 @@ fn check_taxonomies(taxonomies: &[TaxonomyConfig], bad: &mut impl FnMut(&'static
 pub fn line_of(site: &Site, start: &str) -> usize {
     std::fs::read_to_string(site.config_file())
         .ok()
-        .and_then(|t| t.lines().position(|l| l.trim_start().starts_with(start)))
-        .map_or(1, |i| i + 1)
+        .and_then(|t| line_starting(&t, start))
+        .unwrap_or(1)
+}
+
+/// The 1-based line of `text` that starts with `start` (after spaces).
+fn line_starting(text: &str, start: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| l.trim_start().starts_with(start))
+        .map(|i| i + 1)
 }
 
 /// Splits `https://host/portal/` into (`https://host/portal`, `/portal/`).

@@ -253,6 +253,9 @@ mod tests {
         assert_eq!(vi.number(156692.0), "156.692");
         assert_eq!(en.number(156692.0), "156,692");
         assert_eq!(vi.date(&d(2017, 2, 16)), "16/02/2017");
+        assert_eq!(vi.date(&d(2024, 11, 3)), "03/11/2024");
+        assert_eq!(vi.number(1234567.5), "1.234.567,5");
+        assert_eq!(vi.number(-2.5), "-2,5");
         assert_eq!(en.date(&d(2017, 2, 16)), "16 Feb 2017");
         assert_eq!(en.term("điểm"), "points");
         assert_eq!(vi.term("điểm"), "điểm");

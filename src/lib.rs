@@ -190,9 +190,8 @@ fn pipeline(
     let mut default_urls: HashMap<String, String> = HashMap::new();
     let mut editions = Vec::with_capacity(sites.len());
     for (k, ((site, content), locale)) in sites.into_iter().zip(contents).zip(locales).enumerate() {
-        let data = if k == 0 {
-            data.clone()
-        } else if site.config.language == "en" {
+        // English editions show the data's English names; others show it as it is.
+        let data = if !site.is_default_edition() && site.config.language == "en" {
             data.in_english(|w| locale.term(w).to_string())
         } else {
             data.clone()

@@ -1,7 +1,7 @@
 //! Text rules shared by every stage: folding Vietnamese to ASCII slugs and
 //! search keys, and showing numbers and dates the Vietnamese way.
 
-use chrono::{DateTime, Datelike, FixedOffset, Timelike};
+use chrono::{DateTime, FixedOffset, Timelike};
 
 /// Folds text to an ASCII slug: `Đẩy mạnh dân vận` → `day-manh-dan-van`.
 ///
@@ -76,16 +76,6 @@ pub fn format_number_with(
     out
 }
 
-/// Vietnamese number: `87,11`, `156.692`.
-pub fn format_number_vi(value: f64) -> String {
-    format_number_with(value, 2, '.', ',')
-}
-
-/// `16/02/2017`
-pub fn format_date_vi(d: &DateTime<FixedOffset>) -> String {
-    format!("{:02}/{:02}/{}", d.day(), d.month(), d.year())
-}
-
 /// `14:12`
 pub fn format_time(d: &DateTime<FixedOffset>) -> String {
     format!("{:02}:{:02}", d.hour(), d.minute())
@@ -144,20 +134,21 @@ mod tests {
     }
 
     #[test]
-    fn numbers_are_vietnamese() {
-        assert_eq!(format_number_vi(87.11), "87,11");
-        assert_eq!(format_number_vi(156692.0), "156.692");
-        assert_eq!(format_number_vi(83.0), "83");
-        assert_eq!(format_number_vi(1234567.5), "1.234.567,5");
-        assert_eq!(format_number_vi(-2.5), "-2,5");
-        assert_eq!(format_number_vi(0.0), "0");
+    fn numbers_group_thousands_and_drop_trailing_zeros() {
+        // Vietnamese separators (the `vi` locale's): `.` between thousands, `,` before decimals.
+        let vi = |x: f64| format_number_with(x, 2, '.', ',');
+        assert_eq!(vi(87.11), "87,11");
+        assert_eq!(vi(156692.0), "156.692");
+        assert_eq!(vi(83.0), "83");
+        assert_eq!(vi(1234567.5), "1.234.567,5");
+        assert_eq!(vi(-2.5), "-2,5");
+        assert_eq!(vi(0.0), "0");
         assert_eq!(format_number_with(86.98, 2, ',', '.'), "86.98");
     }
 
     #[test]
-    fn dates_are_day_month_year() {
+    fn times_are_hours_and_minutes() {
         let d = DateTime::parse_from_rfc3339("2017-02-16T14:12:00+07:00").unwrap();
-        assert_eq!(format_date_vi(&d), "16/02/2017");
         assert_eq!(format_time(&d), "14:12");
     }
 
