@@ -232,19 +232,24 @@ fn pipeline(
             current: k == 0,
         })
         .collect();
-    let planned: Vec<_> = editions
-        .iter()
-        .zip(&links)
-        .map(|(e, l)| {
-            (
-                &e.site,
-                l,
-                render::planned_pages(&e.site, &e.model, &e.data),
-            )
-        })
-        .collect();
-    let translations = render::translations(&planned);
-    drop(planned);
+    // A one-language site has nothing to pair: its pages are not listed.
+    let single = editions.len() == 1;
+    let translations = if single {
+        vec![HashMap::new()]
+    } else {
+        let planned: Vec<_> = editions
+            .iter()
+            .zip(&links)
+            .map(|(e, l)| {
+                (
+                    &e.site,
+                    l,
+                    render::planned_pages(&e.site, &e.model, &e.data),
+                )
+            })
+            .collect();
+        render::translations(&planned)
+    };
     let sitemaps: Vec<String> = editions
         .iter()
         .skip(1)
@@ -260,7 +265,6 @@ fn pipeline(
     };
     let mut files = Vec::new();
     let mut page_count = 0;
-    let single = editions.len() == 1;
     for (k, ((e, translations), urls)) in editions
         .iter()
         .zip(translations)

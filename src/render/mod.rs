@@ -670,9 +670,6 @@ pub fn translations(
         .enumerate()
         .map(|(e, (_, _, pages))| {
             let mut map: HashMap<String, Vec<Translation>> = HashMap::new();
-            if editions.len() < 2 {
-                return map;
-            }
             for p in pages {
                 let alts: Vec<Translation> = editions
                     .iter()
