@@ -135,11 +135,17 @@ async function checkPage(page, p) {
   // Chromium fetches the favicon on its own and cancels that fetch when the
   // page moves on (net::ERR_ABORTED): not a failure of the site. A favicon
   // that is really missing still fails, as HTTP 404 below and in the link check.
-  const browserCancelledFavicon = (r) => /\/favicon\.[a-z]+$/.test(new URL(r.url()).pathname) && r.failure() && r.failure().errorText === 'net::ERR_ABORTED';
-  const onReqFailed = (r) => { if (!browserCancelledFavicon(r)) problems.push(['requests', `request failed: ${r.method()} ${r.url()}: ${r.failure() ? r.failure().errorText : 'unknown error'}`]); };
+  const aborted = (r) => r.failure() && r.failure().errorText === 'net::ERR_ABORTED';
+  const browserCancelledFavicon = (r) => /\/favicon\.[a-z]+$/.test(new URL(r.url()).pathname) && aborted(r);
+  // A request the previous page issued after it settled (a lazy image its
+  // last viewport change woke up) is cancelled by this page's navigation: the
+  // checker's doing, not this page's, which never asked for it.
+  const ownRequests = new Set();
+  const cancelledLeftover = (r) => !ownRequests.has(r) && aborted(r);
+  const onReqFailed = (r) => { if (!browserCancelledFavicon(r) && !cancelledLeftover(r)) problems.push(['requests', `request failed: ${r.method()} ${r.url()}: ${r.failure() ? r.failure().errorText : 'unknown error'}`]); };
   const onResponse = (r) => { if (r.status() >= 400) problems.push(['requests', `HTTP ${r.status()} for ${r.request().method()} ${r.url()}`]); };
   // An intranet portal loads nothing from elsewhere.
-  const onRequest = (r) => { const u = r.url(); if (!u.startsWith(serverOrigin) && !/^(data|blob|about):/.test(u)) problems.push(['requests', `request to another origin: ${r.method()} ${u}`]); };
+  const onRequest = (r) => { ownRequests.add(r); const u = r.url(); if (!u.startsWith(serverOrigin) && !/^(data|blob|about):/.test(u)) problems.push(['requests', `request to another origin: ${r.method()} ${u}`]); };
   page.on('console', onConsole); page.on('pageerror', onPageError);
   page.on('requestfailed', onReqFailed); page.on('response', onResponse); page.on('request', onRequest);
   try {
