@@ -105,14 +105,23 @@ pub struct Stages {
 /// are gathered, so one run reports them all.
 /// The pages' Markdown sources are released once rendered (see [`Stages`]).
 pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
-    pipeline(opts, true, false)
+    pipeline(opts, true, false, None)
+}
+
+/// [`generate`], handing each rendered page to `stager` as soon as it is
+/// made: the returned files hold only the names of those pages
+/// ([`output::Body::Staged`]), and `stager` has their bytes on disk under
+/// temporary names, for [`output::Stager::commit`]. Pages stay in memory
+/// only while a later stage needs them (search).
+pub fn generate_into(opts: &Options, stager: &output::Stager) -> Result<Generated, Diagnostics> {
+    pipeline(opts, true, false, Some(stager))
 }
 
 /// [`generate`] without the search index (`check` needs no index; the site's
 /// own files cannot make indexing fail once rendering succeeded), keeping the
 /// pages' Markdown sources for `check` to scan.
 pub fn generate_unindexed(opts: &Options) -> Result<Generated, Diagnostics> {
-    pipeline(opts, false, true)
+    pipeline(opts, false, true, None)
 }
 
 /// One language edition on its way through the stages.
@@ -129,6 +138,7 @@ fn pipeline(
     opts: &Options,
     index_search: bool,
     keep_sources: bool,
+    stager: Option<&output::Stager>,
 ) -> Result<Generated, Diagnostics> {
     let mut timings = Timings::new();
     let root = &opts.root;
@@ -290,9 +300,34 @@ fn pipeline(
             translations,
             links: urls,
         };
-        let mut out = match &templates {
+        // An edition is built as a site of its own, then moved under its
+        // prefix. Rendered pages go to the writer as they are made; the few
+        // other files are written with the rest at the end.
+        let prefixed = |mut f: OutputFile| {
+            if !e.site.prefix.is_empty() {
+                f.path = format!("{}{}", e.site.prefix, f.path);
+            }
+            f
+        };
+        let keep_html = index_search && base.config.search;
+        let emit = |f: OutputFile| match stager {
+            Some(s) => {
+                let keep = keep_html && f.path.ends_with(".html");
+                s.stage(prefixed(f), keep)
+            }
+            None => prefixed(f),
+        };
+        let mut files_of_edition = match &templates {
             Some(t) => {
-                match render::render(&e.site, &e.model, &e.data, &e.indicator_html, t, &edition) {
+                match render::render_each(
+                    &e.site,
+                    &e.model,
+                    &e.data,
+                    &e.indicator_html,
+                    t,
+                    &edition,
+                    &emit,
+                ) {
                     Ok(f) => f,
                     Err(err) => {
                         errors.extend(err.0);
@@ -303,6 +338,7 @@ fn pipeline(
             None => Vec::new(),
         };
         timings.lap("render");
+        let mut out = Vec::new();
         out.extend(feeds::feed_files(&e.site, &e.model));
         let other_sitemaps: &[String] = if k == 0 { &sitemaps } else { &[] };
         out.extend(feeds::sitemap_files(
@@ -317,13 +353,8 @@ fn pipeline(
             body: Body::Copy(a.src.clone()),
             source: a.src.clone(),
         }));
-        // An edition is built as a site of its own, then moved under its prefix.
-        if !e.site.prefix.is_empty() {
-            for f in &mut out {
-                f.path = format!("{}{}", e.site.prefix, f.path);
-            }
-        }
-        files.extend(out);
+        files_of_edition.extend(out.into_iter().map(prefixed));
+        files.extend(files_of_edition);
     }
     let statics = static_files(&base, &mut errors);
     // A site's own static/robots.txt replaces the generated one.

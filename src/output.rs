@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
@@ -33,6 +34,9 @@ pub enum Body {
     Copy(PathBuf),
     /// A file built into the binary (the default theme's).
     Static(&'static [u8]),
+    /// Handed to a [`Stager`] as soon as it was made, its bytes released: a
+    /// build holds only the names of the files it has written.
+    Staged,
 }
 
 #[derive(Debug, Clone)]
@@ -231,10 +235,9 @@ fn write_replacing(path: &Path, bytes: &[u8]) -> io::Result<fs::Metadata> {
 /// What writing one output file came to.
 enum Staged {
     Unchanged(Entry),
-    /// Written to `tmp`, to be renamed to `dest`.
+    /// Written to `tmp`, to be renamed to its destination.
     Written {
         tmp: PathBuf,
-        dest: PathBuf,
         entry: Entry,
     },
 }
@@ -281,149 +284,305 @@ pub fn write_recorded(
     files: &[OutputFile],
     record: impl FnOnce() -> Option<String>,
 ) -> io::Result<WriteStats> {
-    if let Some(bad) = files
-        .iter()
-        .find(|f| !is_safe_output_path(&f.path) || name_problem(&f.path).is_some())
-    {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "refusing to write outside the output folder: {:?}",
-                bad.path
-            ),
-        ));
+    if let Some(bad) = files.iter().find(|f| !writable_path(&f.path)) {
+        return Err(refused(&bad.path));
     }
-    fs::create_dir_all(out)?;
-    let (old, debris) = read_manifest(out);
+    Stager::begin(out)?.commit(files, record)
+}
 
-    // Record every path this build may write before writing any, so a build
-    // killed half-way still knows, next time, which files are its own.
-    let produced: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    let mut union: Vec<(&str, Entry)> = old.iter().map(|(p, e)| (p.as_str(), *e)).collect();
-    union.extend(
-        files
-            .iter()
-            .filter(|f| !old.contains_key(&f.path))
-            .map(|f| {
-                (
-                    f.path.as_str(),
-                    Entry {
-                        hash: 0,
-                        size: u64::MAX,
-                        mtime: 0,
-                    },
-                )
-            }),
-    );
-    union.sort_by(|a, b| a.0.cmp(b.0));
-    // Without a record: from here until the end, the output is not what any
-    // record describes.
-    write_manifest(out, &union, false, None)?;
+fn writable_path(p: &str) -> bool {
+    is_safe_output_path(p) && name_problem(p).is_none()
+}
 
-    // Two phases, so that a build killed or failing while it writes leaves
-    // the published site as it was: first every changed file goes to a
-    // temporary name beside its destination (the slow part), then all are
-    // renamed into place in one short burst.
-    let pid = std::process::id();
-    let results: Vec<io::Result<Staged>> = files
-        .par_iter()
-        .map(|f| {
-            let dest = out.join(&f.path);
-            let copied;
-            let bytes: &[u8] = match &f.body {
-                Body::Bytes(b) => b,
-                Body::Copy(src) => {
-                    copied = fs::read(src)?;
-                    &copied
-                }
-                Body::Static(b) => b,
-            };
-            let hash = xxh3_64(bytes);
-            let size = bytes.len() as u64;
-            if let (Some(prev), Ok(meta)) = (old.get(&f.path), fs::metadata(&dest))
-                && prev.hash == hash
-                && prev.size == size
-                && meta.len() == size
-                && mtime_of(&meta) == prev.mtime
-            {
-                return Ok(Staged::Unchanged(*prev));
-            }
-            let (tmp, meta) = write_temp(&dest, bytes, pid)?;
-            Ok(Staged::Written {
-                tmp,
-                dest,
-                entry: Entry {
-                    hash,
-                    size,
-                    mtime: mtime_of(&meta),
-                },
-            })
+fn refused(path: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("refusing to write outside the output folder: {path:?}"),
+    )
+}
+
+/// Writes a build's files into the output folder as they are made, and puts
+/// them in place only when the whole build succeeded.
+///
+/// Two phases, so that a build killed or failing while it writes leaves the
+/// published site as it was: first every changed file goes to a temporary
+/// name beside its destination ([`Stager::stage`], from any thread, while
+/// the rest of the site is still being rendered: the disk works while the
+/// processors do), then [`Stager::commit`] renames them all into place in one
+/// short burst. Dropped without a commit, it removes what it staged.
+pub struct Stager {
+    out: PathBuf,
+    /// The last build's manifest entries.
+    old: HashMap<String, Entry>,
+    /// The output folder was made by this build (removed again on failure).
+    made_out: bool,
+    /// The manifest as the last build left it, put back on failure.
+    old_manifest: Option<Vec<u8>>,
+    /// The last build may have left temporary files (it did not finish).
+    debris: bool,
+    pid: u32,
+    staged: Mutex<HashMap<String, Staged>>,
+    /// The first error met while staging, reported by [`Stager::commit`].
+    error: Mutex<Option<io::Error>>,
+    finished: bool,
+}
+
+impl Stager {
+    /// Opens `out` for a build. The manifest loses its record and its
+    /// [`DONE_MARK`] before anything is staged: until this build commits,
+    /// the folder is not what any record describes, and a build killed on
+    /// the way leaves temporary files that the next one must look for.
+    pub fn begin(out: &Path) -> io::Result<Stager> {
+        let made_out = !out.exists();
+        fs::create_dir_all(out)?;
+        let old_manifest = fs::read(out.join(MANIFEST)).ok();
+        let (old, debris) = read_manifest(out);
+        let mut entries: Vec<(&str, Entry)> = old.iter().map(|(p, e)| (p.as_str(), *e)).collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        write_manifest(out, &entries, false, None)?;
+        Ok(Stager {
+            out: out.to_path_buf(),
+            old,
+            made_out,
+            old_manifest,
+            debris,
+            pid: std::process::id(),
+            staged: Mutex::new(HashMap::new()),
+            error: Mutex::new(None),
+            finished: false,
         })
-        .collect();
-    if results.iter().any(Result::is_err) {
-        for r in &results {
-            if let Ok(Staged::Written { tmp, .. }) = r {
-                let _ = fs::remove_file(tmp);
+    }
+
+    /// Writes `f` to its temporary name when its bytes differ from what the
+    /// last build wrote, and returns it with its bytes released
+    /// ([`Body::Staged`]) unless `keep_body` (a later stage reads them). A
+    /// path the writer refuses, or a write that fails, leaves `f` as it was:
+    /// the pipeline reports the first, [`Stager::commit`] the second.
+    pub fn stage(&self, mut f: OutputFile, keep_body: bool) -> OutputFile {
+        if !writable_path(&f.path) || matches!(f.body, Body::Staged) {
+            return f;
+        }
+        match stage_one(&self.out, &self.old, &f, self.pid) {
+            Ok(s) => {
+                let unchanged = matches!(s, Staged::Unchanged(_));
+                let replaced = self
+                    .staged
+                    .lock()
+                    .expect("stager lock")
+                    .insert(f.path.clone(), s);
+                // Two files with one path: the build fails on the collision,
+                // and removes what the map holds. Both use one temporary name:
+                // only when the second needed none is the first's left over.
+                if let (Some(Staged::Written { tmp, .. }), true) = (replaced, unchanged) {
+                    let _ = fs::remove_file(tmp);
+                }
+                if !keep_body {
+                    f.body = Body::Staged;
+                }
+            }
+            Err(e) => {
+                self.error.lock().expect("stager lock").get_or_insert(e);
             }
         }
-        return Err(results
-            .into_iter()
-            .find_map(Result::err)
-            .expect("an error was seen"));
+        f
     }
-    let staged: Vec<Staged> = results.into_iter().map(|r| r.expect("no errors")).collect();
-    staged.par_iter().try_for_each(|s| match s {
-        Staged::Written { tmp, dest, .. } => fs::rename(tmp, dest),
-        Staged::Unchanged(_) => Ok(()),
-    })?;
 
-    let mut stats = WriteStats::default();
-    let mut entries = Vec::with_capacity(files.len());
-    for (f, s) in files.iter().zip(&staged) {
-        let entry = match s {
-            Staged::Written { entry, .. } => {
-                stats.written += 1;
-                *entry
-            }
-            Staged::Unchanged(entry) => {
-                stats.unchanged += 1;
-                *entry
-            }
+    /// Stages what is not staged yet among `files` (the build's every file),
+    /// renames all into place, removes the files the last build wrote that
+    /// this one does not, and writes the manifest with `record()`.
+    pub fn commit(
+        mut self,
+        files: &[OutputFile],
+        record: impl FnOnce() -> Option<String>,
+    ) -> io::Result<WriteStats> {
+        if let Some(bad) = files.iter().find(|f| !writable_path(&f.path)) {
+            return Err(refused(&bad.path));
+        }
+        let pending: Vec<&OutputFile> = {
+            let staged = self.staged.get_mut().expect("stager lock");
+            files
+                .iter()
+                .filter(|f| !staged.contains_key(&f.path))
+                .collect()
         };
-        entries.push((f.path.as_str(), entry));
-    }
+        let results: Vec<(String, io::Result<Staged>)> = pending
+            .par_iter()
+            .map(|f| (f.path.clone(), stage_one(&self.out, &self.old, f, self.pid)))
+            .collect();
+        let staged = self.staged.get_mut().expect("stager lock");
+        for (path, r) in results {
+            match r {
+                Ok(s) => {
+                    staged.insert(path, s);
+                }
+                Err(e) => {
+                    self.error.get_mut().expect("stager lock").get_or_insert(e);
+                }
+            }
+        }
+        if let Some(e) = self.error.get_mut().expect("stager lock").take() {
+            return Err(e);
+        }
+        if let Some(f) = files.iter().find(|f| !staged.contains_key(&f.path)) {
+            return Err(io::Error::other(format!("{:?} was never written", f.path)));
+        }
+        let out = self.out.clone();
+        let produced: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        // Record every path this build may write before renaming any, so a
+        // build killed half-way still knows, next time, which files are its own.
+        let mut union: Vec<(&str, Entry)> =
+            self.old.iter().map(|(p, e)| (p.as_str(), *e)).collect();
+        union.extend(
+            files
+                .iter()
+                .filter(|f| !self.old.contains_key(&f.path))
+                .map(|f| {
+                    (
+                        f.path.as_str(),
+                        Entry {
+                            hash: 0,
+                            size: u64::MAX,
+                            mtime: 0,
+                        },
+                    )
+                }),
+        );
+        union.sort_by(|a, b| a.0.cmp(b.0));
+        write_manifest(&out, &union, false, None)?;
+        // From here on the folder changes: nothing is left to undo on drop.
+        self.finished = true;
+        let staged = std::mem::take(self.staged.get_mut().expect("stager lock"));
+        staged.par_iter().try_for_each(|(path, s)| match s {
+            Staged::Written { tmp, .. } => fs::rename(tmp, out.join(path)),
+            Staged::Unchanged(_) => Ok(()),
+        })?;
 
-    let mut emptied: HashSet<PathBuf> = HashSet::new();
-    for (p, _) in union.iter().filter(|(p, _)| !produced.contains(p)) {
-        let dest = out.join(p);
-        match fs::remove_file(&dest) {
-            Ok(()) => stats.removed += 1,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
+        let mut stats = WriteStats::default();
+        let mut entries = Vec::with_capacity(files.len());
+        for f in files {
+            let entry = match &staged[&f.path] {
+                Staged::Written { entry, .. } => {
+                    stats.written += 1;
+                    *entry
+                }
+                Staged::Unchanged(entry) => {
+                    stats.unchanged += 1;
+                    *entry
+                }
+            };
+            entries.push((f.path.as_str(), entry));
         }
-        if let Some(parent) = Path::new(p).parent() {
-            emptied.insert(parent.to_path_buf());
+
+        let mut emptied: HashSet<PathBuf> = HashSet::new();
+        for (p, _) in union.iter().filter(|(p, _)| !produced.contains(p)) {
+            match fs::remove_file(out.join(p)) {
+                Ok(()) => stats.removed += 1,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+            if let Some(parent) = Path::new(p).parent() {
+                emptied.insert(parent.to_path_buf());
+            }
+        }
+        remove_empty_folders(&out, emptied);
+        // Walking the whole output is skipped when no earlier build was cut short.
+        if self.debris {
+            remove_temp_debris(&out);
+        }
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        write_manifest(&out, &entries, true, record().as_deref())?;
+        Ok(stats)
+    }
+}
+
+impl Drop for Stager {
+    /// A build that failed: its temporary files go, and the folders made for
+    /// them, and the manifest is put back; the published files were never
+    /// touched, so the folder is as the last build left it, byte for byte.
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        let staged = std::mem::take(self.staged.get_mut().unwrap_or_else(|e| e.into_inner()));
+        let mut folders = HashSet::new();
+        for (path, s) in staged {
+            if let Staged::Written { tmp, .. } = s {
+                let _ = fs::remove_file(tmp);
+                if let Some(parent) = Path::new(&path).parent() {
+                    folders.insert(parent.to_path_buf());
+                }
+            }
+        }
+        remove_empty_folders(&self.out, folders);
+        let manifest = self.out.join(MANIFEST);
+        match &self.old_manifest {
+            Some(text) => {
+                let _ = atomic_write(&manifest, text);
+            }
+            None => {
+                let _ = fs::remove_file(manifest);
+            }
+        }
+        if self.made_out {
+            let _ = fs::remove_dir(&self.out);
         }
     }
-    // Remove folders left empty, deepest first; a folder with other files stays.
-    let mut emptied: Vec<PathBuf> = emptied
+}
+
+/// Removes `folders` (relative to `out`) and their ancestors below `out`
+/// when they are empty, deepest first; a folder with other files stays.
+fn remove_empty_folders(out: &Path, folders: HashSet<PathBuf>) {
+    let mut folders: Vec<PathBuf> = folders
         .into_iter()
         .flat_map(|d| d.ancestors().map(Path::to_path_buf).collect::<Vec<_>>())
         .filter(|d| !d.as_os_str().is_empty())
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    emptied.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
-    for d in emptied {
+    folders.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for d in folders {
         let _ = fs::remove_dir(out.join(d)); // fails, harmlessly, when not empty
     }
-    // Walking the whole output is skipped when no earlier build was cut short.
-    if debris {
-        remove_temp_debris(out);
+}
+
+/// Compares `f` with the last build's entry and writes it to a temporary
+/// name when it changed.
+fn stage_one(
+    out: &Path,
+    old: &HashMap<String, Entry>,
+    f: &OutputFile,
+    pid: u32,
+) -> io::Result<Staged> {
+    let dest = out.join(&f.path);
+    let copied;
+    let bytes: &[u8] = match &f.body {
+        Body::Bytes(b) => b,
+        Body::Copy(src) => {
+            copied = fs::read(src)?;
+            &copied
+        }
+        Body::Static(b) => b,
+        Body::Staged => return Err(io::Error::other(format!("{:?} was never written", f.path))),
+    };
+    let hash = xxh3_64(bytes);
+    let size = bytes.len() as u64;
+    if let (Some(prev), Ok(meta)) = (old.get(&f.path), fs::metadata(&dest))
+        && prev.hash == hash
+        && prev.size == size
+        && meta.len() == size
+        && mtime_of(&meta) == prev.mtime
+    {
+        return Ok(Staged::Unchanged(*prev));
     }
-    entries.sort_by(|a, b| a.0.cmp(b.0));
-    write_manifest(out, &entries, true, record().as_deref())?;
-    Ok(stats)
+    let (tmp, meta) = write_temp(&dest, bytes, pid)?;
+    Ok(Staged::Written {
+        tmp,
+        entry: Entry {
+            hash,
+            size,
+            mtime: mtime_of(&meta),
+        },
+    })
 }
 
 /// Temporary files of a build that was killed mid-write.
@@ -531,17 +690,78 @@ mod tests {
     }
 
     #[test]
-    fn a_build_that_fails_while_writing_voids_the_record() {
+    fn a_build_that_fails_while_staging_leaves_the_folder_as_it_was() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
         write_recorded(&out, &[file("a.html", "A")], || Some("R\n".into())).unwrap();
         // `x` is a file, so `x/y.html` cannot be written.
         fs::write(out.join("x"), "").unwrap();
-        let failed = write_recorded(&out, &[file("a.html", "A"), file("x/y.html", "Y")], || {
-            Some("T\n".into())
-        });
+        let before = fs::read(out.join(MANIFEST)).unwrap();
+        let failed = write_recorded(
+            &out,
+            &[
+                file("a.html", "B"),
+                file("b/c.html", "C"),
+                file("x/y.html", "Y"),
+            ],
+            || Some("T\n".into()),
+        );
         assert!(failed.is_err());
-        assert_eq!(recorded(&out), None, "a failed write left a record");
+        // Nothing was renamed into place: the record still describes the folder.
+        assert_eq!(fs::read(out.join("a.html")).unwrap(), b"A");
+        assert_eq!(fs::read(out.join(MANIFEST)).unwrap(), before);
+        assert_eq!(recorded(&out).as_deref(), Some("R\n"));
+        let mut left: Vec<String> = walkdir::WalkDir::new(&out)
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|e| {
+                e.path()
+                    .strip_prefix(&out)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            ["", MANIFEST, "a.html", "x"],
+            "temporary files or folders left"
+        );
+    }
+
+    #[test]
+    fn a_failed_build_into_a_new_folder_leaves_no_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let stager = Stager::begin(&out).unwrap();
+        let kept = stager.stage(file("a/b/index.html", "A"), false);
+        assert!(matches!(kept.body, Body::Staged));
+        assert!(out.join("a/b").is_dir());
+        drop(stager);
+        assert!(!out.exists(), "the failed build left its output folder");
+    }
+
+    #[test]
+    fn staged_pages_are_committed_with_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let stager = Stager::begin(&out).unwrap();
+        let page = stager.stage(file("a/index.html", "A"), false);
+        let kept = stager.stage(file("b/index.html", "B"), true);
+        assert!(
+            matches!(kept.body, Body::Bytes(_)),
+            "keep_body kept no bytes"
+        );
+        // Staged, not yet in place.
+        assert!(!out.join("a/index.html").exists());
+        let stats = stager
+            .commit(&[page, kept, file("c.css", "C")], || None)
+            .unwrap();
+        assert_eq!(stats.written, 3);
+        assert_eq!(fs::read(out.join("a/index.html")).unwrap(), b"A");
+        assert_eq!(fs::read(out.join("b/index.html")).unwrap(), b"B");
+        assert_eq!(fs::read(out.join("c.css")).unwrap(), b"C");
     }
 
     #[test]

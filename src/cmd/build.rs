@@ -1,5 +1,6 @@
-//! `minhbach build`: renders the whole site, then writes it; a failed render
-//! writes nothing, so the published site stays as it was.
+//! `minhbach build`: renders the site, handing each page to the writer as it
+//! is made, and puts every file in place once all rendered; a failed build
+//! leaves the published site as it was.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -32,79 +33,89 @@ pub fn run(opts: &Options, output: Option<&Path>) -> Result<Summary, Diagnostics
         now: Some(now),
         ..opts.clone()
     };
-    // The record of the last build lives in the output folder, which the
-    // config names; a config that does not load is reported by `generate`.
-    let mut snapshot = None;
-    if let Ok(site) = config::load(&opts.root, opts.base_url.as_deref()) {
-        let out = output_dir(&site, output);
-        // A refused output folder is reported after the pipeline's errors.
-        let check = match check_output_dir(&site.root, &out) {
-            Ok(()) => cache::check(opts, &out, now),
-            Err(_) => Check::Stale(cache::Snapshot::none()),
-        };
-        match check {
-            Check::UpToDate { pages, files } => {
-                return Ok(Summary {
-                    pages,
-                    files,
-                    output: out,
-                    stats: WriteStats {
-                        written: 0,
-                        unchanged: files,
-                        removed: 0,
-                    },
-                    elapsed: start.elapsed(),
-                    up_to_date: true,
-                });
-            }
-            Check::Stale(s) => snapshot = Some(s),
+    // The output folder, which holds the record of the last build, must be
+    // known and accepted before anything is built: pages are written (under
+    // temporary names) while the rest of the site renders.
+    let site = match config::load(&opts.root, opts.base_url.as_deref()) {
+        Ok(site) => site,
+        // The pipeline reports a config that does not load, with the rest.
+        Err(e) => {
+            generate(opts)?;
+            return Err(e);
         }
+    };
+    let out = output_dir(&site, output);
+    if let Err(e) = check_output_dir(&site.root, &out) {
+        // A refused output folder is reported after the pipeline's errors.
+        generate(opts)?;
+        return Err(e.into());
     }
+    let snapshot = match cache::check(opts, &out, now) {
+        Check::UpToDate { pages, files } => {
+            return Ok(Summary {
+                pages,
+                files,
+                output: out,
+                stats: WriteStats {
+                    written: 0,
+                    unchanged: files,
+                    removed: 0,
+                },
+                elapsed: start.elapsed(),
+                up_to_date: true,
+            });
+        }
+        Check::Stale(s) => s,
+    };
     let timings = std::env::var_os("MINHBACH_TIMINGS").is_some();
     if timings {
         eprintln!("  {:<24} {:>8.1} ms", "record check", ms(start.elapsed()));
     }
-    let crate::Generated {
-        site,
-        files,
-        page_count,
-        stages,
-    } = generate(opts)?;
-    // The intermediate stages serve `serve` and `check`; a build only writes
-    // files, so free them first: peak memory is the files alone.
-    drop(stages);
-    let out = output_dir(&site, output);
-    check_output_dir(&site.root, &out)?;
-    let writing = Instant::now();
-    // The inputs are hashed for the record while the files are written (the
-    // one reads, the other mostly waits on the disk).
-    let stats = std::thread::scope(|scope| {
-        let digest = snapshot.map(|s| {
-            scope.spawn(move || {
-                let t = Instant::now();
-                let d = s.digest(now);
-                if timings {
-                    eprintln!(
-                        "  {:<24} {:>8.1} ms",
-                        "record (while writing)",
-                        ms(t.elapsed())
-                    );
-                }
-                d
-            })
+    let fail = |e: std::io::Error| Diagnostic::file(&out, format!("cannot write the site: {e}"));
+    let stager = output::Stager::begin(&out).map_err(fail)?;
+    // The inputs are hashed for the record while the site is built and
+    // written (the one reads, the other mostly computes or waits on the disk).
+    let (page_count, files, stats) = std::thread::scope(|scope| {
+        let digest = scope.spawn(move || {
+            let t = Instant::now();
+            let d = snapshot.digest(now);
+            if timings {
+                eprintln!(
+                    "  {:<24} {:>8.1} ms",
+                    "record (in parallel)",
+                    ms(t.elapsed())
+                );
+            }
+            d
         });
-        output::write_recorded(&out, &files, || {
-            let d = digest?.join().ok()??;
-            Some(d.record(page_count, files.len()))
-        })
-    })
-    .map_err(|e| Diagnostic::file(&out, format!("cannot write the site: {e}")))?;
-    if timings {
-        eprintln!("  {:<24} {:>8.1} ms", "write", ms(writing.elapsed()));
-    }
+        let crate::Generated {
+            files,
+            page_count,
+            stages,
+            ..
+        } = crate::generate_into(opts, &stager)?;
+        // The intermediate stages serve `serve` and `check`; a build only
+        // writes files, so free them first.
+        drop(stages);
+        let writing = Instant::now();
+        let stats = stager
+            .commit(&files, || {
+                let d = digest.join().ok()??;
+                Some(d.record(page_count, files.len()))
+            })
+            .map_err(fail)?;
+        if timings {
+            eprintln!(
+                "  {:<24} {:>8.1} ms",
+                "write (the rest)",
+                ms(writing.elapsed())
+            );
+        }
+        Ok::<_, Diagnostics>((page_count, files.len(), stats))
+    })?;
     Ok(Summary {
         pages: page_count,
-        files: files.len(),
+        files,
         output: out,
         stats,
         elapsed: start.elapsed(),

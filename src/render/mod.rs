@@ -707,6 +707,29 @@ pub fn render(
     templates: &Templates,
     edition: &Edition,
 ) -> Result<Vec<OutputFile>, Diagnostics> {
+    render_each(
+        site,
+        model,
+        data,
+        indicator_html,
+        templates,
+        edition,
+        &|f| f,
+    )
+}
+
+/// [`render`], handing each file to `emit` as soon as it is made (from the
+/// rendering threads) and returning what `emit` returns: a build passes
+/// each page on to the writer and keeps only its name.
+pub fn render_each(
+    site: &Site,
+    model: &Model,
+    data: &Data,
+    indicator_html: &[String],
+    templates: &Templates,
+    edition: &Edition,
+    emit: &(dyn Fn(OutputFile) -> OutputFile + Sync),
+) -> Result<Vec<OutputFile>, Diagnostics> {
     render_jobs(
         site,
         model,
@@ -716,6 +739,7 @@ pub fn render(
         edition,
         None,
         None,
+        emit,
     )
 }
 
@@ -755,6 +779,7 @@ pub fn render_selected(
         edition,
         Some(metas),
         Some(keep),
+        &|f| f,
     )
 }
 
@@ -877,6 +902,7 @@ fn render_jobs(
     edition: &Edition,
     metas: Option<Vec<Value>>,
     keep: Option<&(dyn Fn(&Job) -> bool + Sync)>,
+    emit: &(dyn Fn(OutputFile) -> OutputFile + Sync),
 ) -> Result<Vec<OutputFile>, Diagnostics> {
     let loc = edition.locale;
     let config_view = config_view(site, model, edition.languages);
@@ -948,7 +974,7 @@ fn render_jobs(
                 );
             }
             crate::progress::tick();
-            r
+            r.map(|files| files.into_iter().map(emit).collect())
         })
         .collect();
     let mut files = Vec::with_capacity(results.len());
@@ -968,11 +994,11 @@ fn render_jobs(
             } else {
                 format!("{}/index.html", rel.trim_end_matches('/'))
             };
-            files.push(OutputFile::bytes(
+            files.push(emit(OutputFile::bytes(
                 out,
                 redirect_html(&site.url(&p.path), &site.absolute(&p.path), loc),
                 &p.file,
-            ));
+            )));
         }
     }
     errors.into_result(files)

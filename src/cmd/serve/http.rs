@@ -25,6 +25,18 @@ pub enum Served {
     Static(&'static [u8]),
 }
 
+impl From<crate::output::Body> for Served {
+    fn from(body: crate::output::Body) -> Self {
+        use crate::output::Body;
+        match body {
+            Body::Bytes(b) => Served::Bytes(Arc::new(b)),
+            Body::Copy(p) => Served::Copy(p),
+            Body::Static(b) => Served::Static(b),
+            Body::Staged => unreachable!("serve renders into memory: nothing is staged"),
+        }
+    }
+}
+
 impl Served {
     pub fn same_as(&self, other: &Served) -> bool {
         match (self, other) {

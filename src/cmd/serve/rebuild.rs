@@ -144,14 +144,10 @@ impl Builder {
             .files
             .into_iter()
             .map(|f| {
-                let served = match f.body {
-                    Body::Bytes(b) => Served::Bytes(Arc::new(b)),
-                    Body::Copy(p) => {
-                        copied.insert(p.clone());
-                        Served::Copy(p)
-                    }
-                    Body::Static(b) => Served::Static(b),
-                };
+                if let Body::Copy(p) = &f.body {
+                    copied.insert(p.clone());
+                }
+                let served = Served::from(f.body);
                 (f.path, served)
             })
             .collect();
@@ -770,11 +766,7 @@ fn publish(shared: &Shared, files: Vec<OutputFile>) -> Vec<String> {
     };
     let mut changed = Vec::new();
     for f in files {
-        let served = match f.body {
-            Body::Bytes(b) => Served::Bytes(Arc::new(b)),
-            Body::Copy(p) => Served::Copy(p),
-            Body::Static(b) => Served::Static(b),
-        };
+        let served = Served::from(f.body);
         if site
             .files
             .get(&f.path)
