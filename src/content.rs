@@ -980,15 +980,15 @@ fn read_and_split(file: &Path, errors: &mut Diagnostics) -> Option<Parsed> {
             return None;
         }
     };
-    let text = match String::from_utf8(bytes) {
+    // Vietnamese is mostly multi-byte text, where the standard library's
+    // check runs byte by byte (a tenth of loading 10 000 articles); SIMD
+    // validation is several times faster. Invalid files, rare, are checked
+    // again for the position of the first bad byte.
+    let text = match simdutf8::basic::from_utf8(&bytes) {
         Ok(t) => t,
-        Err(e) => {
-            let offset = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..offset]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-                + 1;
+        Err(_) => {
+            let offset = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), str::len);
+            let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
             errors.push(Diagnostic::at(
                 file,
                 line,
@@ -997,7 +997,7 @@ fn read_and_split(file: &Path, errors: &mut Diagnostics) -> Option<Parsed> {
             return None;
         }
     };
-    match split_front_matter(&text) {
+    match split_front_matter(text) {
         Ok(s) => Some(Parsed {
             front_matter: s.front_matter.to_string(),
             front_matter_line: s.front_matter_line,
