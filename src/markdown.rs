@@ -104,10 +104,18 @@ pub fn options() -> Options {
 pub fn render(body: &str, first_line: usize, host: &dyn Host) -> Result<Rendered, Vec<LineError>> {
     let mut errors = Vec::new();
     let (source, shortcodes) = expand_shortcodes(body, first_line, host, &mut errors);
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(source.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    let line_at = |offset: usize| line_starts.partition_point(|&s| s <= offset) + first_line - 1;
+    // Where lines start, for the line of an internal link or an error: found
+    // only when a page has one (most pages have none, and the scan covers
+    // the whole text).
+    let line_starts = std::cell::OnceCell::new();
+    let line_at = |offset: usize| {
+        let starts: &Vec<usize> = line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        starts.partition_point(|&s| s <= offset) + first_line - 1
+    };
 
     let mut events: Vec<Event> = Vec::new();
     let mut out = Rendered::default();
