@@ -451,7 +451,15 @@ impl Stager {
         write_manifest(&out, &union, false, None)?;
         // From here on the folder changes: nothing is left to undo on drop.
         self.finished = true;
-        let staged = std::mem::take(self.staged.get_mut().expect("stager lock"));
+        let mut staged = std::mem::take(self.staged.get_mut().expect("stager lock"));
+        // A file staged, then dropped by a later stage, is not published.
+        staged.retain(|path, s| {
+            let keep = produced.contains(path.as_str());
+            if let (false, Staged::Written { tmp, .. }) = (keep, &s) {
+                let _ = fs::remove_file(tmp);
+            }
+            keep
+        });
         staged.par_iter().try_for_each(|(path, s)| match s {
             Staged::Written { tmp, .. } => fs::rename(tmp, out.join(path)),
             Staged::Unchanged(_) => Ok(()),
@@ -730,6 +738,21 @@ mod tests {
             left,
             ["", MANIFEST, "a.html", "x"],
             "temporary files or folders left"
+        );
+    }
+
+    #[test]
+    fn a_staged_file_the_build_then_dropped_is_not_published() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let stager = Stager::begin(&out).unwrap();
+        let _dropped = stager.stage(file("robots.txt", "generated"), false);
+        let stats = stager.commit(&[file("a.html", "A")], || None).unwrap();
+        assert_eq!(stats.written, 1);
+        assert!(!out.join("robots.txt").exists());
+        assert!(
+            !out.join(".robots.txt.".to_string() + &std::process::id().to_string() + TMP_SUFFIX)
+                .exists()
         );
     }
 
