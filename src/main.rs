@@ -7,12 +7,6 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-
-// Rendering allocates and frees millions of small strings and maps from
-// several threads; mimalloc does that several times faster than glibc's
-// malloc, and without glibc's per-thread arenas growing a page at a time.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use minhbach::{Options, cmd, diag::Diagnostics, progress};
 
 #[derive(Parser)]
