@@ -319,7 +319,7 @@ fn pipeline(
         };
         let mut files_of_edition = match &templates {
             Some(t) => {
-                match render::render_each(
+                match render::render(
                     &e.site,
                     &e.model,
                     &e.data,

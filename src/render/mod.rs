@@ -698,30 +698,11 @@ pub fn translations(
         .collect()
 }
 
-/// Renders the site into output files (HTML pages; the caller adds the rest).
-pub fn render(
-    site: &Site,
-    model: &Model,
-    data: &Data,
-    indicator_html: &[String],
-    templates: &Templates,
-    edition: &Edition,
-) -> Result<Vec<OutputFile>, Diagnostics> {
-    render_each(
-        site,
-        model,
-        data,
-        indicator_html,
-        templates,
-        edition,
-        &|f| f,
-    )
-}
-
-/// [`render`], handing each file to `emit` as soon as it is made (from the
+/// Renders the site into output files (HTML pages; the caller adds the
+/// rest), handing each file to `emit` as soon as it is made (from the
 /// rendering threads) and returning what `emit` returns: a build passes
 /// each page on to the writer and keeps only its name.
-pub fn render_each(
+pub fn render(
     site: &Site,
     model: &Model,
     data: &Data,
