@@ -130,16 +130,22 @@ struct Entry {
     mtime: i128,
 }
 
-/// The entries of `out`'s manifest, and whether the build that wrote it may
-/// have left temporary files behind (it did not finish, or left no manifest
-/// in a folder that holds files).
-fn read_manifest(out: &Path) -> (HashMap<String, Entry>, bool) {
-    let Ok(text) = fs::read_to_string(out.join(MANIFEST)) else {
-        let debris = fs::read_dir(out).map_or(true, |mut d| d.next().is_some());
-        return (HashMap::new(), debris);
-    };
-    let done = text.lines().any(|l| l == DONE_MARK);
-    (parse_entries(&text).collect(), !done)
+/// `out`'s manifest as it is on disk, its entries, and whether the build
+/// that wrote it may have left temporary files behind (it did not finish, or
+/// left no readable manifest in a folder that holds files).
+fn read_manifest(out: &Path) -> (Option<Vec<u8>>, HashMap<String, Entry>, bool) {
+    let bytes = fs::read(out.join(MANIFEST)).ok();
+    match bytes.as_deref().map(std::str::from_utf8) {
+        Some(Ok(text)) => {
+            let done = text.lines().any(|l| l == DONE_MARK);
+            let entries = parse_entries(text).collect();
+            (bytes, entries, !done)
+        }
+        _ => {
+            let debris = fs::read_dir(out).map_or(true, |mut d| d.next().is_some());
+            (bytes, HashMap::new(), debris)
+        }
+    }
 }
 
 /// The entries of a manifest's text (the record after them left out).
@@ -242,16 +248,21 @@ enum Staged {
     },
 }
 
+/// The temporary name of process `pid`'s new copy of `path`, beside it.
+fn temp_path(path: &Path, pid: u32) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{pid}{TMP_SUFFIX}"))
+}
+
 /// Writes `bytes` to a temporary file beside `path`, returning its name and
 /// metadata (renaming keeps the inode, so the mtime stays valid).
 /// A missing folder is made on the way (only for files that are written:
 /// an unchanged file's folder is there already).
 fn write_temp(path: &Path, bytes: &[u8], pid: u32) -> io::Result<(PathBuf, fs::Metadata)> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = path.with_file_name(format!(".{name}.{pid}{TMP_SUFFIX}"));
+    let tmp = temp_path(path, pid);
     let result = (|| {
         let mut f = match fs::File::create(&tmp) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -284,9 +295,6 @@ pub fn write_recorded(
     files: &[OutputFile],
     record: impl FnOnce() -> Option<String>,
 ) -> io::Result<WriteStats> {
-    if let Some(bad) = files.iter().find(|f| !writable_path(&f.path)) {
-        return Err(refused(&bad.path));
-    }
     Stager::begin(out)?.commit(files, record)
 }
 
@@ -335,8 +343,7 @@ impl Stager {
     pub fn begin(out: &Path) -> io::Result<Stager> {
         let made_out = !out.exists();
         fs::create_dir_all(out)?;
-        let old_manifest = fs::read(out.join(MANIFEST)).ok();
-        let (old, debris) = read_manifest(out);
+        let (old_manifest, old, debris) = read_manifest(out);
         let mut entries: Vec<(&str, Entry)> = old.iter().map(|(p, e)| (p.as_str(), *e)).collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));
         write_manifest(out, &entries, false, None)?;
@@ -750,10 +757,7 @@ mod tests {
         let stats = stager.commit(&[file("a.html", "A")], || None).unwrap();
         assert_eq!(stats.written, 1);
         assert!(!out.join("robots.txt").exists());
-        assert!(
-            !out.join(".robots.txt.".to_string() + &std::process::id().to_string() + TMP_SUFFIX)
-                .exists()
-        );
+        assert!(!temp_path(&out.join("robots.txt"), std::process::id()).exists());
     }
 
     #[test]
