@@ -197,8 +197,7 @@ impl Staged {
             });
             written.ok()?;
         }
-        let mut walked = Vec::with_capacity(pages.len());
-        walk(dir.path(), "", &mut walked).ok()?;
+        let walked = walk(dir.path()).ok()?;
         let expected = pages.iter().map(|(path, _, _)| *path);
         (walked.len() == pages.len() && walked.iter().map(String::as_str).eq(expected))
             .then_some(Staged { dir })
@@ -237,24 +236,27 @@ fn listing_order(dir: &Path) -> io::Result<Option<Listing>> {
     })
 }
 
-/// The files below `dir` in the order Pagefind's walk meets them (a folder's
-/// entries as listed, each folder's files right after its name), as paths
-/// relative to the walk's start, below `prefix`.
-fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> io::Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry
-            .file_name()
-            .into_string()
-            .map_err(|_| io::Error::other("not UTF-8"))?;
-        let rel = format!("{prefix}{name}");
-        if entry.file_type()?.is_dir() {
-            walk(&entry.path(), &format!("{rel}/"), out)?;
-        } else {
-            out.push(rel);
-        }
-    }
-    Ok(())
+/// The files below `dir` in the order Pagefind's walk meets them, as
+/// `/`-separated paths relative to `dir`: Pagefind walks with `wax`, which
+/// walks with walkdir, unsorted (a folder's entries as listed, depth first).
+fn walk(dir: &Path) -> io::Result<Vec<String>> {
+    walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .into_iter()
+        .filter(|e| e.as_ref().map_or(true, |e| !e.file_type().is_dir()))
+        .map(|e| {
+            let e = e?;
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .expect("walkdir stays below its root");
+            rel.components()
+                .map(|c| c.as_os_str().to_str())
+                .collect::<Option<Vec<_>>>()
+                .map(|parts| parts.join("/"))
+                .ok_or_else(|| io::Error::other("not UTF-8"))
+        })
+        .collect()
 }
 
 /// Whether Pagefind, finding a page at `path` in a folder it walks with the
@@ -950,8 +952,7 @@ mod tests {
             fs::create_dir_all(file.parent().unwrap()).unwrap();
             fs::write(file, "").unwrap();
         }
-        let mut walked = Vec::new();
-        walk(tmp.path(), "", &mut walked).unwrap();
+        let mut walked = walk(tmp.path()).unwrap();
         walked.sort();
         assert_eq!(walked, ["a.html", "b/c/index.html", "b/index.html"]);
         // The probe leaves nothing behind.
