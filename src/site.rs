@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::Datelike;
+use rayon::prelude::*;
 
 use crate::config::Site;
 use crate::content::{Content, Page, PageKind, SortBy};
@@ -203,11 +204,14 @@ pub fn assemble(
 /// Sorts page indices in place; ties keep file order, so output is stable.
 pub fn sort_pages(list: &mut [usize], pages: &[Page], by: SortBy) {
     match by {
-        SortBy::Date => list.sort_by(|&a, &b| pages[b].date.cmp(&pages[a].date)),
+        // Keys are read once into a contiguous list: comparing through the
+        // page list reads two scattered pages per comparison, a cache miss
+        // each on 100 000 pages (the stage grew 13-fold for 10-fold pages).
+        SortBy::Date => list.sort_by_cached_key(|&i| std::cmp::Reverse(pages[i].date)),
         SortBy::Title => list.sort_by_cached_key(|&i| {
             (text::slugify(&pages[i].fm.title), pages[i].fm.title.clone())
         }),
-        SortBy::Weight => list.sort_by_key(|&i| pages[i].fm.weight.unwrap_or(i64::MAX)),
+        SortBy::Weight => list.sort_by_cached_key(|&i| pages[i].fm.weight.unwrap_or(i64::MAX)),
         SortBy::None => {}
     }
 }
@@ -218,15 +222,20 @@ fn group_terms<'a>(
     pages: &[Page],
 ) -> Vec<Term> {
     let mut terms: HashMap<String, Term> = HashMap::new();
+    // Each name is folded once: a site names the same few hundred terms on
+    // every page, and folding is most of grouping.
+    let mut folded: HashMap<&'a str, String> = HashMap::new();
     for (i, names) in items {
         for name in names {
-            let slug = text::slugify(name);
+            let slug = folded
+                .entry(name.as_str())
+                .or_insert_with(|| text::slugify(name));
             if slug.is_empty() {
                 continue;
             }
             let term = terms.entry(slug.clone()).or_insert_with(|| Term {
                 name: name.trim().to_string(),
-                slug,
+                slug: slug.clone(),
                 pages: Vec::new(),
             });
             if term.pages.last() != Some(&i) {
@@ -235,9 +244,8 @@ fn group_terms<'a>(
         }
     }
     let mut out: Vec<Term> = terms.into_values().collect();
-    for t in &mut out {
-        sort_pages(&mut t.pages, pages, SortBy::Date);
-    }
+    out.par_iter_mut()
+        .for_each(|t| sort_pages(&mut t.pages, pages, SortBy::Date));
     out.sort_by(|a, b| a.slug.cmp(&b.slug));
     out
 }
@@ -257,45 +265,47 @@ fn related_pages(pages: &[Page], taxonomies: &[Taxonomy]) -> Vec<Vec<usize>> {
             }
         }
     }
-    // Scores live in a dense array indexed by page, reset through the list of
-    // pages touched: no hashing in the inner loop.
-    let mut scores: Vec<f64> = vec![0.0; pages.len()];
-    let mut touched: Vec<usize> = Vec::new();
+    // Scores live in a dense array indexed by page (one per worker), reset
+    // through the list of pages touched: no hashing in the inner loop.
     page_terms
-        .iter()
+        .par_iter()
         .enumerate()
-        .map(|(p, terms)| {
-            for &(t, k, pos) in terms {
-                let list = &taxonomies[t].terms[k].pages;
-                let weight = 1.0 / (list.len() as f64).ln_1p();
-                let window = &list[pos.saturating_sub(WINDOW)..(pos + WINDOW + 1).min(list.len())];
-                for &q in window {
-                    if q != p {
-                        if scores[q] == 0.0 {
-                            touched.push(q);
+        .map_init(
+            || (vec![0.0f64; pages.len()], Vec::<usize>::new()),
+            |(scores, touched), (p, terms)| {
+                for &(t, k, pos) in terms {
+                    let list = &taxonomies[t].terms[k].pages;
+                    let weight = 1.0 / (list.len() as f64).ln_1p();
+                    let window =
+                        &list[pos.saturating_sub(WINDOW)..(pos + WINDOW + 1).min(list.len())];
+                    for &q in window {
+                        if q != p {
+                            if scores[q] == 0.0 {
+                                touched.push(q);
+                            }
+                            scores[q] += weight;
                         }
-                        scores[q] += weight;
                     }
                 }
-            }
-            let mut best: Vec<(usize, f64)> = touched.iter().map(|&q| (q, scores[q])).collect();
-            for &q in &touched {
-                scores[q] = 0.0;
-            }
-            touched.clear();
-            let order = |a: &(usize, f64), b: &(usize, f64)| {
-                b.1.total_cmp(&a.1)
-                    .then_with(|| pages[b.0].date.cmp(&pages[a.0].date))
-                    .then(a.0.cmp(&b.0))
-            };
-            // Only the best five are kept: select them, then sort those.
-            if best.len() > 5 {
-                best.select_nth_unstable_by(4, order);
-                best.truncate(5);
-            }
-            best.sort_by(order);
-            best.into_iter().map(|(q, _)| q).collect()
-        })
+                let mut best: Vec<(usize, f64)> = touched.iter().map(|&q| (q, scores[q])).collect();
+                for &q in touched.iter() {
+                    scores[q] = 0.0;
+                }
+                touched.clear();
+                let order = |a: &(usize, f64), b: &(usize, f64)| {
+                    b.1.total_cmp(&a.1)
+                        .then_with(|| pages[b.0].date.cmp(&pages[a.0].date))
+                        .then(a.0.cmp(&b.0))
+                };
+                // Only the best five are kept: select them, then sort those.
+                if best.len() > 5 {
+                    best.select_nth_unstable_by(4, order);
+                    best.truncate(5);
+                }
+                best.sort_by(order);
+                best.into_iter().map(|(q, _)| q).collect()
+            },
+        )
         .collect()
 }
 
@@ -321,6 +331,7 @@ fn check_models(pages: &[Page], data: &Data, errors: &mut Diagnostics) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     #[test]
     fn pagination_chunks_and_keeps_one_empty_pager() {
@@ -331,5 +342,55 @@ mod tests {
             std::iter::once(0..0).collect::<Vec<_>>()
         );
         assert_eq!(paginate(7, None), std::iter::once(0..7).collect::<Vec<_>>());
+    }
+
+    fn page(date: Option<&str>, weight: Option<i64>) -> Page {
+        Page {
+            file: PathBuf::new(),
+            rel: String::new(),
+            slug: String::new(),
+            path: String::new(),
+            files_path: String::new(),
+            section: 0,
+            kind: PageKind::Article,
+            fm: crate::content::PageFrontMatter {
+                weight,
+                ..Default::default()
+            },
+            date: date.map(|d| chrono::DateTime::parse_from_rfc3339(d).unwrap()),
+            updated: None,
+            body: String::new(),
+            body_line: 1,
+            front_matter: String::new(),
+            bundle_dir: None,
+        }
+    }
+
+    #[test]
+    fn sorting_by_date_keeps_file_order_for_equal_instants_and_puts_undated_pages_last() {
+        let pages = [
+            page(Some("2025-01-01T08:00:00+07:00"), None),
+            page(None, None),
+            page(Some("2025-03-01T00:00:00+07:00"), None),
+            // The same instant as page 0, written in another offset.
+            page(Some("2025-01-01T01:00:00+00:00"), None),
+            page(None, None),
+        ];
+        let mut list: Vec<usize> = (0..pages.len()).collect();
+        sort_pages(&mut list, &pages, SortBy::Date);
+        assert_eq!(list, [2, 0, 3, 1, 4]);
+    }
+
+    #[test]
+    fn sorting_by_weight_puts_unweighted_pages_last_in_file_order() {
+        let pages = [
+            page(None, None),
+            page(None, Some(2)),
+            page(None, None),
+            page(None, Some(1)),
+        ];
+        let mut list: Vec<usize> = (0..pages.len()).collect();
+        sort_pages(&mut list, &pages, SortBy::Weight);
+        assert_eq!(list, [3, 1, 0, 2]);
     }
 }
