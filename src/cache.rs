@@ -14,7 +14,7 @@
 //! build leaves none); and every output file must still have the size and
 //! modification time it was written with.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -427,45 +427,139 @@ impl Snapshot {
         }
     }
 
+    /// Whether a build from this snapshot leaves a record.
+    pub fn records(&self) -> bool {
+        self.key.is_some() && self.stats.is_some()
+    }
+
     /// Hashes the inputs listed before the build (reusing the last record's
-    /// hashes where size and modification time are unchanged) and finds the
-    /// next due date after `now`. `None` when the build must leave no record.
-    /// Meant to run while the output is written: it reads only the inputs.
-    pub fn digest(self, now: DateTime<FixedOffset>) -> Option<Digest> {
+    /// hashes where size and modification time are unchanged), except the
+    /// Markdown sources, which the build reads anyway: [`Pending::finish`]
+    /// takes their hashes from what the build saw ([`Seen`]). `None` when the
+    /// build must leave no record. Meant to run while the site is built.
+    pub fn digest(self) -> Option<Pending> {
         let key = self.key?;
         let stats = self.stats?;
-        let inputs: BTreeMap<String, Input> = stats
-            .into_iter()
-            .map(|(name, (path, stat))| {
-                let untrusted = Input {
-                    stat,
-                    hash: None,
-                    date: None,
-                };
-                if let Some(prev) = self.previous.get(&name)
-                    && prev.stat == stat
-                    && prev.hash.is_some()
-                {
-                    return (name, prev.clone());
-                }
-                if stat.mtime >= self.started - RACY_NS {
-                    return (name, untrusted);
-                }
-                let file = self.root.join(&path);
-                let input = std::fs::read(&file)
-                    .ok()
-                    .and_then(|bytes| {
-                        let after = stat_of(&std::fs::metadata(&file).ok()?);
-                        (after == stat).then(|| Input {
-                            stat,
-                            hash: Some(xxh3_64(&bytes)),
-                            date: page_date(&path, &bytes),
-                        })
-                    })
-                    .unwrap_or(untrusted);
-                (name, input)
+        let mut inputs = BTreeMap::new();
+        let mut sources = Vec::new();
+        for (name, (path, stat)) in stats {
+            if let Some(prev) = self.previous.get(&name)
+                && prev.stat == stat
+                && prev.hash.is_some()
+            {
+                inputs.insert(name, prev.clone());
+            } else if is_page_source(&path) {
+                sources.push((name, path, stat));
+            } else {
+                let input = hash_file(&self.root, &path, stat, self.started);
+                inputs.insert(name, input);
+            }
+        }
+        Some(Pending {
+            root: self.root,
+            key,
+            started: self.started,
+            inputs,
+            sources,
+        })
+    }
+}
+
+/// `content/**.md`: read by every build, and the only files with a `date`.
+fn is_page_source(rel: &str) -> bool {
+    rel.starts_with("content/") && rel.ends_with(".md")
+}
+
+/// An input read and hashed here; untrusted when too recent, or when it
+/// changed between the listing and the reading.
+fn hash_file(root: &Path, path: &str, stat: Stat, started: i128) -> Input {
+    let untrusted = Input {
+        stat,
+        hash: None,
+        date: None,
+    };
+    if stat.mtime >= started - RACY_NS {
+        return untrusted;
+    }
+    let file = root.join(path);
+    std::fs::read(&file)
+        .ok()
+        .and_then(|bytes| {
+            let after = stat_of(&std::fs::metadata(&file).ok()?);
+            (after == stat).then(|| Input {
+                stat,
+                hash: Some(xxh3_64(&bytes)),
+                date: page_date(path, &bytes),
             })
-            .collect();
+        })
+        .unwrap_or(untrusted)
+}
+
+/// The Markdown sources the build read, as it read them: their hash, date
+/// and metadata taken on the open file after reading. Filled from the
+/// content stage's threads ([`Seen::see`]), so that the record does not read
+/// every page a second time (a tenth of a clean build's processor time).
+pub struct Seen {
+    root: PathBuf,
+    inputs: std::sync::Mutex<HashMap<String, Input>>,
+}
+
+impl Seen {
+    pub fn new(root: &Path) -> Seen {
+        Seen {
+            root: root.to_path_buf(),
+            inputs: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Notes that `file` held `bytes`, with `meta` read after reading them.
+    pub fn see(&self, file: &Path, bytes: &[u8], meta: &std::fs::Metadata) {
+        let Some(rel) = file.strip_prefix(&self.root).ok().and_then(|r| {
+            r.components()
+                .map(|c| c.as_os_str().to_str())
+                .collect::<Option<Vec<_>>>()
+                .map(|c| c.join("/"))
+        }) else {
+            return;
+        };
+        let input = Input {
+            stat: stat_of(meta),
+            hash: Some(xxh3_64(bytes)),
+            date: page_date(&rel, bytes),
+        };
+        self.inputs.lock().expect("seen lock").insert(rel, input);
+    }
+}
+
+/// A digest waiting for the Markdown sources' hashes ([`Snapshot::digest`]).
+pub struct Pending {
+    root: PathBuf,
+    key: String,
+    started: i128,
+    inputs: BTreeMap<String, Input>,
+    /// Name, path and listed stat of each Markdown source not hashed yet.
+    sources: Vec<(String, String, Stat)>,
+}
+
+impl Pending {
+    /// Completes the digest with what the build saw of the Markdown sources
+    /// (those it did not read, or saw changed since the listing, are read
+    /// here as any other input) and finds the next due date after `now`.
+    pub fn finish(self, seen: Option<Seen>, now: DateTime<FixedOffset>) -> Digest {
+        let mut seen = seen.map_or_else(HashMap::new, |s| {
+            s.inputs.into_inner().unwrap_or_else(|e| e.into_inner())
+        });
+        let (root, started) = (&self.root, self.started);
+        let mut inputs = self.inputs;
+        inputs.extend(self.sources.into_iter().map(|(name, path, stat)| {
+            let input = match seen.remove(&path) {
+                // The same size and time as listed before the build read it,
+                // and old enough: the bytes hashed are the bytes listed.
+                Some(s) if s.stat == stat && stat.mtime < started - RACY_NS => s,
+                _ => hash_file(root, &path, stat, started),
+            };
+            (name, input)
+        }));
         // The pipeline hides a page while `date > now`.
         let now = nanos(now);
         let next_due = inputs
@@ -473,15 +567,15 @@ impl Snapshot {
             .filter_map(|i| i.date)
             .filter(|d| *d > now)
             .min();
-        Some(Digest {
+        Digest {
             record: Record {
-                key,
+                key: self.key,
                 pages: 0,
                 files: 0,
                 next_due,
                 inputs,
             },
-        })
+        }
     }
 }
 
@@ -519,6 +613,80 @@ mod tests {
             inputs,
         };
         assert_eq!(Record::parse(&rec.to_text()), Some(rec));
+    }
+
+    /// A site with one page written an hour ago, listed in a snapshot.
+    fn listed_site() -> (tempfile::TempDir, PathBuf, Snapshot) {
+        let dir = tempfile::tempdir().unwrap();
+        let page = dir.path().join("content/a.md");
+        std::fs::create_dir_all(page.parent().unwrap()).unwrap();
+        std::fs::write(&page, "+++\ntitle = \"a\"\ndate = 2099-01-01\n+++\nx\n").unwrap();
+        let hour_ago = SystemTime::now() - std::time::Duration::from_secs(3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&page)
+            .unwrap()
+            .set_modified(hour_ago)
+            .unwrap();
+        let opts = Options {
+            root: dir.path().to_path_buf(),
+            drafts: false,
+            base_url: None,
+            now: None,
+        };
+        let now = chrono::Utc::now().fixed_offset();
+        let Check::Stale(snap) = check(&opts, &dir.path().join("public"), now) else {
+            panic!("a site never built is stale");
+        };
+        (dir, page, snap)
+    }
+
+    fn only_input(d: &Digest) -> &Input {
+        assert_eq!(d.record.inputs.len(), 1);
+        d.record.inputs.values().next().unwrap()
+    }
+
+    #[test]
+    fn the_record_takes_a_page_hash_from_what_the_build_read() {
+        let (dir, page, snap) = listed_site();
+        let seen = Seen::new(dir.path());
+        // Bytes other than the file's: the record must hold what was seen,
+        // not what a second reading would give.
+        let meta = std::fs::metadata(&page).unwrap();
+        seen.see(&page, b"+++\ndate = 2098-01-01\n+++\n", &meta);
+        let now = chrono::Utc::now().fixed_offset();
+        let d = snap.digest().unwrap().finish(Some(seen), now);
+        let input = only_input(&d);
+        assert_eq!(input.hash, Some(xxh3_64(b"+++\ndate = 2098-01-01\n+++\n")));
+        assert_eq!(
+            input.date,
+            page_date("content/a.md", b"+++\ndate = 2098-01-01\n+++\n")
+        );
+        assert_eq!(d.record.next_due, input.date);
+    }
+
+    #[test]
+    fn a_page_the_build_saw_changed_since_the_listing_is_not_trusted() {
+        let (dir, page, snap) = listed_site();
+        // Edited after the listing, before the content stage read it.
+        std::fs::write(&page, "+++\ntitle = \"b, longer\"\n+++\n").unwrap();
+        let seen = Seen::new(dir.path());
+        let meta = std::fs::metadata(&page).unwrap();
+        seen.see(&page, &std::fs::read(&page).unwrap(), &meta);
+        let now = chrono::Utc::now().fixed_offset();
+        let d = snap.digest().unwrap().finish(Some(seen), now);
+        assert_eq!(only_input(&d).hash, None);
+    }
+
+    #[test]
+    fn a_page_the_build_did_not_see_is_read_for_the_record() {
+        let (_dir, page, snap) = listed_site();
+        let now = chrono::Utc::now().fixed_offset();
+        let d = snap.digest().unwrap().finish(None, now);
+        let bytes = std::fs::read(&page).unwrap();
+        let input = only_input(&d);
+        assert_eq!(input.hash, Some(xxh3_64(&bytes)));
+        assert!(input.date.is_some());
     }
 
     #[test]

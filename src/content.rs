@@ -282,9 +282,15 @@ pub struct Content {
     pub assets: Vec<Asset>,
 }
 
-#[derive(Debug, Clone, Copy, Default)]
-pub struct LoadOptions {
+/// Told of every Markdown file the stage reads: the bytes as read, and the
+/// file's metadata taken on the open file afterwards (the build record
+/// hashes them there rather than reading every page again).
+pub type OnRead<'a> = &'a (dyn Fn(&Path, &[u8], &std::fs::Metadata) + Sync);
+
+#[derive(Clone, Copy, Default)]
+pub struct LoadOptions<'a> {
     pub drafts: bool,
+    pub on_read: Option<OnRead<'a>>,
 }
 
 // ---------------------------------------------------------------- front-matter split
@@ -525,7 +531,7 @@ pub fn load(site: &Site, opts: LoadOptions, now: DateTime<FixedOffset>) -> (Cont
         {
             continue; // inside a page bundle: an asset, reported nowhere
         }
-        let Some(split) = read_and_split(file, &mut errors) else {
+        let Some(split) = read_and_split(file, opts.on_read, &mut errors) else {
             continue;
         };
         let fm: SectionFrontMatter = match toml::from_str(&split.front_matter) {
@@ -612,6 +618,7 @@ pub fn load(site: &Site, opts: LoadOptions, now: DateTime<FixedOffset>) -> (Cont
                 bundle,
                 &section_index,
                 &sections,
+                opts.on_read,
                 &mut errs,
             );
             (page, errs)
@@ -706,11 +713,13 @@ pub fn load_page_file(
         bundle.as_ref(),
         &index,
         sections,
+        None,
         &mut errors,
     );
     (page, errors)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn load_page(
     site: &Site,
     file: &Path,
@@ -718,9 +727,10 @@ fn load_page(
     bundle: Option<&String>,
     section_index: &HashMap<String, usize>,
     sections: &[Section],
+    on_read: Option<OnRead>,
     errors: &mut Diagnostics,
 ) -> Option<Page> {
-    let split = read_and_split(file, errors)?;
+    let split = read_and_split(file, on_read, errors)?;
     let fm: PageFrontMatter = match toml::from_str(&split.front_matter) {
         Ok(fm) => fm,
         Err(e) => {
@@ -972,8 +982,22 @@ struct Parsed {
 }
 
 /// Reads a Markdown file as UTF-8 and splits it; problems become diagnostics.
-fn read_and_split(file: &Path, errors: &mut Diagnostics) -> Option<Parsed> {
-    let bytes = match std::fs::read(file) {
+fn read_and_split(
+    file: &Path,
+    on_read: Option<OnRead>,
+    errors: &mut Diagnostics,
+) -> Option<Parsed> {
+    let read = || -> std::io::Result<Vec<u8>> {
+        let Some(on_read) = on_read else {
+            return std::fs::read(file);
+        };
+        let mut f = std::fs::File::open(file)?;
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut bytes)?;
+        on_read(file, &bytes, &f.metadata()?);
+        Ok(bytes)
+    };
+    let bytes = match read() {
         Ok(b) => b,
         Err(e) => {
             errors.push(Diagnostic::file(file, format!("cannot read: {e}")));

@@ -105,23 +105,35 @@ pub struct Stages {
 /// are gathered, so one run reports them all.
 /// The pages' Markdown sources are released once rendered (see [`Stages`]).
 pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
-    pipeline(opts, true, false, None)
+    pipeline(opts, true, false, None, None)
 }
 
 /// [`generate`], handing each rendered page to `stager` as soon as it is
 /// made: the returned files hold only the names of those pages
 /// ([`output::Body::Staged`]), and `stager` has their bytes on disk under
 /// temporary names, for [`output::Stager::commit`]. Pages stay in memory
-/// only while a later stage needs them (search).
-pub fn generate_into(opts: &Options, stager: &output::Stager) -> Result<Generated, Diagnostics> {
-    pipeline(opts, true, false, Some(stager))
+/// only while a later stage needs them (search). `seen`, when given, is told
+/// of every Markdown source as it is read, for the build record.
+pub fn generate_into(
+    opts: &Options,
+    stager: &output::Stager,
+    seen: Option<&cache::Seen>,
+) -> Result<Generated, Diagnostics> {
+    let on_read = seen.map(|s| move |f: &Path, b: &[u8], m: &std::fs::Metadata| s.see(f, b, m));
+    pipeline(
+        opts,
+        true,
+        false,
+        Some(stager),
+        on_read.as_ref().map(|f| f as content::OnRead),
+    )
 }
 
 /// [`generate`] without the search index (`check` needs no index; the site's
 /// own files cannot make indexing fail once rendering succeeded), keeping the
 /// pages' Markdown sources for `check` to scan.
 pub fn generate_unindexed(opts: &Options) -> Result<Generated, Diagnostics> {
-    pipeline(opts, false, true, None)
+    pipeline(opts, false, true, None, None)
 }
 
 /// One language edition on its way through the stages.
@@ -139,6 +151,7 @@ fn pipeline(
     index_search: bool,
     keep_sources: bool,
     stager: Option<&output::Stager>,
+    on_read: Option<content::OnRead>,
 ) -> Result<Generated, Diagnostics> {
     let mut timings = Timings::new();
     let root = &opts.root;
@@ -167,6 +180,7 @@ fn pipeline(
                 s,
                 content::LoadOptions {
                     drafts: opts.drafts,
+                    on_read,
                 },
                 now,
             );

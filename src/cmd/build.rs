@@ -73,12 +73,14 @@ pub fn run(opts: &Options, output: Option<&Path>) -> Result<Summary, Diagnostics
     }
     let fail = |e: std::io::Error| Diagnostic::file(&out, format!("cannot write the site: {e}"));
     let stager = output::Stager::begin(&out).map_err(fail)?;
-    // The inputs are hashed for the record while the site is built and
-    // written (the one reads, the other mostly computes or waits on the disk).
+    // The other inputs are hashed for the record while the site is built
+    // and written (the one reads, the other mostly computes or waits on the disk).
+    // The Markdown sources are hashed for it as the content stage reads them.
+    let seen = snapshot.records().then(|| cache::Seen::new(&opts.root));
     let (page_count, files, stats) = std::thread::scope(|scope| {
         let digest = scope.spawn(move || {
             let t = Instant::now();
-            let d = snapshot.digest(now);
+            let d = snapshot.digest();
             if timings {
                 eprintln!(
                     "  {:<24} {:>8.1} ms",
@@ -93,7 +95,7 @@ pub fn run(opts: &Options, output: Option<&Path>) -> Result<Summary, Diagnostics
             page_count,
             stages,
             ..
-        } = crate::generate_into(opts, &stager)?;
+        } = crate::generate_into(opts, &stager, seen.as_ref())?;
         // The intermediate stages serve `serve` and `check`; a build only
         // writes files, so free them first.
         drop(stages);
@@ -101,7 +103,7 @@ pub fn run(opts: &Options, output: Option<&Path>) -> Result<Summary, Diagnostics
         let stats = stager
             .commit(&files, || {
                 let d = digest.join().ok()??;
-                Some(d.record(page_count, files.len()))
+                Some(d.finish(seen, now).record(page_count, files.len()))
             })
             .map_err(fail)?;
         if timings {

@@ -84,6 +84,7 @@ pub fn run_with(opts: &Options, check: &CheckOptions) -> (Report, Diagnostics) {
                 &site,
                 content::LoadOptions {
                     drafts: opts.drafts,
+                    on_read: None,
                 },
                 now,
             );
