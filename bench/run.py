@@ -189,11 +189,37 @@ def minhbach_figures(site, runs):
     with_search(site, True)
     search_t, search_mem, _ = median_runs(1, clean)
     with_search(site, False)
+    pf = pagefind_cli_figure(out)
     return {
+        "pagefind_cli": pf,
         "clean": clean_t, "clean_mem": clean_mem, "rebuild": re_t, "rebuild_mem": re_mem,
         "up_to_date": "Up to date" in re_log, "edit": edit_t, "edit_mem": edit_mem,
         "cp": cp_t, "files": files, "stages": stages, "search": search_t, "search_mem": search_mem,
     }
+
+
+PAGEFIND = "1.6.0"  # the version minhbach builds in (Cargo.lock)
+
+
+def pagefind_cli_figure(out):
+    """Pagefind's own command line (the release minhbach uses as a library,
+    from the npm registry) indexing the pages minhbach just built: what any
+    site pays for the same index, e.g. Hugo's build followed by Pagefind.
+    None when npm is missing or the install fails."""
+    prefix = os.path.join(OUT, "npm")
+    exe = os.path.join(prefix, "node_modules", "@pagefind", "linux-x64", "bin", "pagefind_extended")
+    if not os.path.exists(exe):
+        if not shutil.which("npm"):
+            return None
+        subprocess.run(["npm", "install", "--silent", "--prefix", prefix, f"@pagefind/linux-x64@{PAGEFIND}"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not os.path.exists(exe):
+            return None
+    dest = os.path.join(OUT, "pagefind-cli")
+    fresh(dest)
+    t, mem, _ = timed([exe, "--site", out, "--output-path", dest, "--quiet"])
+    fresh(dest)
+    return t, mem
 
 
 def hugo_figures(site, runs):
@@ -267,6 +293,8 @@ def main():
     print(f"minhbach rebuild, one article edit{m['edit']:7.2f} s   peak {m['edit_mem']:6.0f} MB")
     print(f"cp -r of minhbach's output        {m['cp']:7.2f} s")
     print(f"minhbach clean build with search  {m['search']:7.2f} s   peak {m['search_mem']:6.0f} MB   (search adds {m['search'] - m['clean']:.2f} s)")
+    if m["pagefind_cli"]:
+        print(f"Pagefind {PAGEFIND}'s CLI on those pages  {m['pagefind_cli'][0]:7.2f} s   peak {m['pagefind_cli'][1]:6.0f} MB   (the same index built apart)")
     print("stages of one clean build (ms):  " + ", ".join(f"{k} {v:.0f}" for k, v in m["stages"].items()))
 
     h = None
@@ -294,7 +322,8 @@ def main():
         target("rebuild, nothing changed, vs Hugo's", f"{m['rebuild']:.2f} s = {m['rebuild'] / h['rebuild']:.3f}", "<= 1/10 (0.100)", m["rebuild"] * 10 <= h["rebuild"])
     target("clean build vs cp -r", f"{m['clean']:.2f} s = {m['clean'] / m['cp']:.2f}x", "<= 1.5x", m["clean"] <= 1.5 * m["cp"])
     target("peak memory (clean build)", f"{m['clean_mem']:.0f} MB", "<= 400 MB", m["clean_mem"] <= 400)
-    print(f"  {'search index adds (no target)':<34} {m['search'] - m['clean']:.2f} s, peak {m['search_mem']:.0f} MB")
+    pf = f"; Pagefind's CLI alone {m['pagefind_cli'][0]:.2f} s" if m["pagefind_cli"] else ""
+    print(f"  {'search index adds (no target)':<34} {m['search'] - m['clean']:.2f} s, peak {m['search_mem']:.0f} MB{pf}")
 
     if a.scale:
         big = corpus(a.articles * 10, "zola")

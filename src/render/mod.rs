@@ -1426,19 +1426,15 @@ impl Ctx<'_> {
         let chunks = site::paginate(pages.len(), per_page);
         let n = chunks.len();
         let url = |k: usize| self.site.url(&pager_path(base, k));
-        let mut pagers = Vec::new();
-        let mut last_shown: Option<usize> = None;
-        for k in 0..n {
-            if k == 0 || k + 1 == n || k.abs_diff(index) <= 2 {
-                pagers.push(PagerLink {
-                    index: k + 1,
-                    path: url(k),
-                    current: k == index,
-                    gap_before: last_shown.is_some_and(|l| l + 1 != k),
-                });
-                last_shown = Some(k);
-            }
-        }
+        let pagers = shown_pagers(n, index)
+            .into_iter()
+            .map(|(k, gap_before)| PagerLink {
+                index: k + 1,
+                path: url(k),
+                current: k == index,
+                gap_before,
+            })
+            .collect();
         let paginator = Paginator {
             pages: pages[chunks[index].clone()]
                 .iter()
@@ -1520,6 +1516,27 @@ impl Ctx<'_> {
         })?;
         Ok(buf)
     }
+}
+
+/// The pagers a list of `n` links to from pager `index`: the first, the
+/// last, and two on either side of the current one, each with whether a gap
+/// (…) comes before it. At most seven whatever `n` (looping over every pager
+/// made each list page's cost grow with the length of its list).
+fn shown_pagers(n: usize, index: usize) -> Vec<(usize, bool)> {
+    let mut shown: Vec<usize> = std::iter::once(0)
+        .chain(index.saturating_sub(2)..(index + 3).min(n))
+        .chain(std::iter::once(n.saturating_sub(1)))
+        .collect();
+    shown.dedup();
+    let mut last: Option<usize> = None;
+    shown
+        .into_iter()
+        .map(|k| {
+            let gap = last.is_some_and(|l| l + 1 != k);
+            last = Some(k);
+            (k, gap)
+        })
+        .collect()
 }
 
 /// `tin-tuc/` pager 0 → `tin-tuc/`; pager 2 → `tin-tuc/page/3/`.
@@ -1796,6 +1813,31 @@ fn page_meta<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pagers_shown_are_the_ends_and_the_current_ones_neighbours() {
+        assert_eq!(shown_pagers(1, 0), [(0, false)]);
+        assert_eq!(
+            shown_pagers(4, 0),
+            [(0, false), (1, false), (2, false), (3, false)]
+        );
+        assert_eq!(
+            shown_pagers(5000, 2500),
+            [
+                (0, false),
+                (2498, true),
+                (2499, false),
+                (2500, false),
+                (2501, false),
+                (2502, false),
+                (4999, true)
+            ]
+        );
+        assert_eq!(
+            shown_pagers(10, 9),
+            [(0, false), (7, true), (8, false), (9, false)]
+        );
+    }
 
     #[test]
     fn pager_paths() {
