@@ -184,7 +184,7 @@ def minhbach_figures(site, runs):
     env = dict(os.environ, MINHBACH_TIMINGS="1")
     fresh(out)
     _, _, log = timed([BIN, "build", "--root", site], env=env)
-    stages = {m.group(1).strip(): float(m.group(2)) for m in re.finditer(r"^\s+(\S[^\n]*?)\s+([\d.]+) ms$", log, re.M)}
+    stages = {m.group(1).strip(): float(m.group(2)) for m in re.finditer(r"^\s+(\S[^\n]*?)\s+([\d.]+) ms(?:  .*)?$", log, re.M)}
 
     with_search(site, True)
     search_t, search_mem, _ = median_runs(1, clean)
