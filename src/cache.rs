@@ -225,6 +225,20 @@ fn key(opts: &Options) -> Option<String> {
     )))
 }
 
+/// `file` relative to `root`, `/`-separated, as the record names inputs:
+/// the listing and what the build saw must agree on it. `None` outside
+/// `root` or for a name that is not UTF-8.
+fn rel_path(root: &Path, file: &Path) -> Option<String> {
+    Some(
+        file.strip_prefix(root)
+            .ok()?
+            .components()
+            .map(|c| c.as_os_str().to_str())
+            .collect::<Option<Vec<_>>>()?
+            .join("/"),
+    )
+}
+
 /// Every input file below `root`, by [`name`], with its path (relative,
 /// `/`-separated), size and modification time (links followed, as the
 /// pipeline follows them). `None` when one cannot be listed.
@@ -240,12 +254,7 @@ fn list_inputs(root: &Path) -> Option<BTreeMap<String, (String, Stat)>> {
             if !e.file_type().is_file() {
                 continue;
             }
-            let rel = e.path().strip_prefix(root).ok()?;
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_str())
-                .collect::<Option<Vec<_>>>()?
-                .join("/");
+            let rel = rel_path(root, e.path())?;
             out.insert(name(&rel), (rel, stat_of(&e.metadata().ok()?)));
         }
     }
@@ -514,12 +523,7 @@ impl Seen {
 
     /// Notes that `file` held `bytes`, with `meta` read after reading them.
     pub fn see(&self, file: &Path, bytes: &[u8], meta: &std::fs::Metadata) {
-        let Some(rel) = file.strip_prefix(&self.root).ok().and_then(|r| {
-            r.components()
-                .map(|c| c.as_os_str().to_str())
-                .collect::<Option<Vec<_>>>()
-                .map(|c| c.join("/"))
-        }) else {
+        let Some(rel) = rel_path(&self.root, file) else {
             return;
         };
         let input = Input {

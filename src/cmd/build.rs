@@ -73,9 +73,8 @@ pub fn run(opts: &Options, output: Option<&Path>) -> Result<Summary, Diagnostics
     }
     let fail = |e: std::io::Error| Diagnostic::file(&out, format!("cannot write the site: {e}"));
     let stager = output::Stager::begin(&out).map_err(fail)?;
-    // The other inputs are hashed for the record while the site is built
-    // and written (the one reads, the other mostly computes or waits on the disk).
-    // The Markdown sources are hashed for it as the content stage reads them.
+    // The record hashes the Markdown sources as the content stage reads them,
+    // and the other inputs on a thread of its own while the site is built.
     let seen = snapshot.records().then(|| cache::Seen::new(&opts.root));
     let (page_count, files, stats) = std::thread::scope(|scope| {
         let digest = scope.spawn(move || {
