@@ -986,6 +986,9 @@ fn render_jobs(
 }
 
 /// A small page that sends readers and crawlers from an old URL to the new one.
+/// It declares an empty icon: without one, a browser asks for `/favicon.ico`
+/// before it follows the refresh, and no site has that file (the theme's icon
+/// is `favicon.svg`; under a path prefix `/favicon.ico` is not even the site's).
 pub fn redirect_html(to: &str, canonical: &str, loc: &Locale) -> String {
     let lang = text::escape_html(&loc.lang);
     let title = text::escape_html(loc.t("redirect_title"));
@@ -995,6 +998,7 @@ pub fn redirect_html(to: &str, canonical: &str, loc: &Locale) -> String {
     format!(
         "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title>\
 <link rel=\"canonical\" href=\"{canonical}\"><meta name=\"robots\" content=\"noindex\">\
+<link rel=\"icon\" href=\"data:,\">\
 <meta http-equiv=\"refresh\" content=\"0; url={to}\"></head>\
 <body><p>{moved} <a href=\"{to}\">{canonical}</a>.</p></body></html>\n"
     )
@@ -1843,6 +1847,12 @@ mod tests {
     fn pager_paths() {
         assert_eq!(pager_path("tin-tuc/", 0), "tin-tuc/");
         assert_eq!(pager_path("tin-tuc/", 2), "tin-tuc/page/3/");
+    }
+
+    #[test]
+    fn redirect_pages_declare_an_icon_so_browsers_do_not_ask_for_favicon_ico() {
+        let h = redirect_html("/a/", "https://x.vn/a/", &crate::i18n::builtin("vi"));
+        assert!(h.contains("<link rel=\"icon\" href=\"data:,\">"), "{h}");
     }
 
     #[test]
