@@ -228,7 +228,7 @@ fn key(opts: &Options) -> Option<String> {
 /// `file` relative to `root`, `/`-separated, as the record names inputs:
 /// the listing and what the build saw must agree on it. `None` outside
 /// `root` or for a name that is not UTF-8.
-fn rel_path(root: &Path, file: &Path) -> Option<String> {
+pub(crate) fn rel_path(root: &Path, file: &Path) -> Option<String> {
     Some(
         file.strip_prefix(root)
             .ok()?

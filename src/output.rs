@@ -25,6 +25,12 @@ const RECORD_MARK: &str = "@record";
 /// finished; without it, the last build was cut short and may have left
 /// temporary files to clean up.
 const DONE_MARK: &str = "@done";
+/// The first line of the manifest a build writes into an empty folder before
+/// it writes its files there under their own names. Without a [`DONE_MARK`]
+/// after it, that build was cut short, and every file in the folder is one
+/// it wrote (the folder was empty): the next build treats them all as its
+/// own, to rewrite or remove.
+const FRESH_MARK: &str = "@fresh";
 const TMP_SUFFIX: &str = ".minhbach-tmp";
 
 #[derive(Debug, Clone)]
@@ -138,7 +144,11 @@ fn read_manifest(out: &Path) -> (Option<Vec<u8>>, HashMap<String, Entry>, bool) 
     match bytes.as_deref().map(std::str::from_utf8) {
         Some(Ok(text)) => {
             let done = text.lines().any(|l| l == DONE_MARK);
-            let entries = parse_entries(text).collect();
+            let entries = if !done && text.lines().next() == Some(FRESH_MARK) {
+                files_below(out)
+            } else {
+                parse_entries(text).collect()
+            };
             (bytes, entries, !done)
         }
         _ => {
@@ -147,6 +157,28 @@ fn read_manifest(out: &Path) -> (Option<Vec<u8>>, HashMap<String, Entry>, bool) 
         }
     }
 }
+
+/// Every file below `out` but the manifest, as entries that match no file
+/// (so none is taken as unchanged): what a build cut short while writing into
+/// an empty folder left there.
+fn files_below(out: &Path) -> HashMap<String, Entry> {
+    walkdir::WalkDir::new(out)
+        .min_depth(1)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| crate::cache::rel_path(out, e.path()))
+        .filter(|rel| rel != MANIFEST && is_safe_output_path(rel))
+        .map(|rel| (rel, UNKNOWN))
+        .collect()
+}
+
+/// The entry of a file whose bytes are not known: it matches no file.
+const UNKNOWN: Entry = Entry {
+    hash: 0,
+    size: u64::MAX,
+    mtime: 0,
+};
 
 /// The entries of a manifest's text (the record after them left out).
 fn parse_entries(text: &str) -> impl Iterator<Item = (String, Entry)> + '_ {
@@ -246,6 +278,9 @@ enum Staged {
         tmp: PathBuf,
         entry: Entry,
     },
+    /// Written under its own name, into a folder that was empty
+    /// ([`Stager::fresh`]).
+    Placed(Entry),
 }
 
 /// The temporary name of process `pid`'s new copy of `path`, beside it.
@@ -318,6 +353,11 @@ fn refused(path: &str) -> io::Error {
 /// the rest of the site is still being rendered: the disk works while the
 /// processors do), then [`Stager::commit`] renames them all into place in one
 /// short burst. Dropped without a commit, it removes what it staged.
+///
+/// Into an empty folder there is no published site to keep: files go
+/// straight to their own names, each folder made once, with no temporary
+/// name and no rename (a third of the file system's work for a clean build).
+/// The manifest says so first ([`FRESH_MARK`]), for a build killed on the way.
 pub struct Stager {
     out: PathBuf,
     /// The last build's manifest entries.
@@ -328,6 +368,10 @@ pub struct Stager {
     old_manifest: Option<Vec<u8>>,
     /// The last build may have left temporary files (it did not finish).
     debris: bool,
+    /// The folder was empty: files are written under their own names.
+    fresh: bool,
+    /// Folders this build made for its files (when `fresh`).
+    made: Mutex<HashSet<PathBuf>>,
     pid: u32,
     staged: Mutex<HashMap<String, Staged>>,
     /// The first error met while staging, reported by [`Stager::commit`].
@@ -344,15 +388,24 @@ impl Stager {
         let made_out = !out.exists();
         fs::create_dir_all(out)?;
         let (old_manifest, old, debris) = read_manifest(out);
-        let mut entries: Vec<(&str, Entry)> = old.iter().map(|(p, e)| (p.as_str(), *e)).collect();
-        entries.sort_by(|a, b| a.0.cmp(b.0));
-        write_manifest(out, &entries, false, None)?;
+        // No manifest and nothing else: an empty folder.
+        let fresh = old_manifest.is_none() && !debris;
+        if fresh {
+            atomic_write(&out.join(MANIFEST), format!("{FRESH_MARK}\n").as_bytes())?;
+        } else {
+            let mut entries: Vec<(&str, Entry)> =
+                old.iter().map(|(p, e)| (p.as_str(), *e)).collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            write_manifest(out, &entries, false, None)?;
+        }
         Ok(Stager {
             out: out.to_path_buf(),
             old,
             made_out,
             old_manifest,
             debris,
+            fresh,
+            made: Mutex::new(HashSet::new()),
             pid: std::process::id(),
             staged: Mutex::new(HashMap::new()),
             error: Mutex::new(None),
@@ -369,7 +422,7 @@ impl Stager {
         if !writable_path(&f.path) || matches!(f.body, Body::Staged) {
             return f;
         }
-        match stage_one(&self.out, &self.old, &f, self.pid) {
+        match self.stage_one(&f) {
             Ok(s) => {
                 let unchanged = matches!(s, Staged::Unchanged(_));
                 let replaced = self
@@ -414,7 +467,7 @@ impl Stager {
         };
         let results: Vec<(String, io::Result<Staged>)> = pending
             .par_iter()
-            .map(|f| (f.path.clone(), stage_one(&self.out, &self.old, f, self.pid)))
+            .map(|f| (f.path.clone(), self.stage_one(f)))
             .collect();
         let staged = self.staged.get_mut().expect("stager lock");
         for (path, r) in results {
@@ -436,47 +489,47 @@ impl Stager {
         let out = self.out.clone();
         let produced: HashSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
         // Record every path this build may write before renaming any, so a
-        // build killed half-way still knows, next time, which files are its own.
-        let mut union: Vec<(&str, Entry)> =
-            self.old.iter().map(|(p, e)| (p.as_str(), *e)).collect();
-        union.extend(
-            files
-                .iter()
-                .filter(|f| !self.old.contains_key(&f.path))
-                .map(|f| {
-                    (
-                        f.path.as_str(),
-                        Entry {
-                            hash: 0,
-                            size: u64::MAX,
-                            mtime: 0,
-                        },
-                    )
-                }),
-        );
-        union.sort_by(|a, b| a.0.cmp(b.0));
-        write_manifest(&out, &union, false, None)?;
+        // build killed half-way still knows, next time, which files are its
+        // own (a fresh build's manifest says so already).
+        if !self.fresh {
+            let mut union: Vec<(&str, Entry)> =
+                self.old.iter().map(|(p, e)| (p.as_str(), *e)).collect();
+            union.extend(
+                files
+                    .iter()
+                    .filter(|f| !self.old.contains_key(&f.path))
+                    .map(|f| (f.path.as_str(), UNKNOWN)),
+            );
+            union.sort_by(|a, b| a.0.cmp(b.0));
+            write_manifest(&out, &union, false, None)?;
+        }
         // From here on the folder changes: nothing is left to undo on drop.
         self.finished = true;
         let mut staged = std::mem::take(self.staged.get_mut().expect("stager lock"));
         // A file staged, then dropped by a later stage, is not published.
         staged.retain(|path, s| {
             let keep = produced.contains(path.as_str());
-            if let (false, Staged::Written { tmp, .. }) = (keep, &s) {
-                let _ = fs::remove_file(tmp);
+            match (keep, &s) {
+                (false, Staged::Written { tmp, .. }) => {
+                    let _ = fs::remove_file(tmp);
+                }
+                (false, Staged::Placed(_)) => {
+                    let _ = fs::remove_file(out.join(path.as_str()));
+                }
+                _ => {}
             }
             keep
         });
         staged.par_iter().try_for_each(|(path, s)| match s {
             Staged::Written { tmp, .. } => fs::rename(tmp, out.join(path)),
-            Staged::Unchanged(_) => Ok(()),
+            Staged::Unchanged(_) | Staged::Placed(_) => Ok(()),
         })?;
 
         let mut stats = WriteStats::default();
         let mut entries = Vec::with_capacity(files.len());
         for f in files {
             let entry = match &staged[&f.path] {
-                Staged::Written { entry, .. } => {
+                Staged::Written { entry, .. } | Staged::Placed(entry) => {
                     stats.written += 1;
                     *entry
                 }
@@ -489,7 +542,7 @@ impl Stager {
         }
 
         let mut emptied: HashSet<PathBuf> = HashSet::new();
-        for (p, _) in union.iter().filter(|(p, _)| !produced.contains(p)) {
+        for p in self.old.keys().filter(|p| !produced.contains(p.as_str())) {
             match fs::remove_file(out.join(p)) {
                 Ok(()) => stats.removed += 1,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {}
@@ -521,11 +574,14 @@ impl Drop for Stager {
         let staged = std::mem::take(self.staged.get_mut().unwrap_or_else(|e| e.into_inner()));
         let mut folders = HashSet::new();
         for (path, s) in staged {
-            if let Staged::Written { tmp, .. } = s {
-                let _ = fs::remove_file(tmp);
-                if let Some(parent) = Path::new(&path).parent() {
-                    folders.insert(parent.to_path_buf());
-                }
+            let written = match s {
+                Staged::Written { tmp, .. } => tmp,
+                Staged::Placed(_) => self.out.join(&path),
+                Staged::Unchanged(_) => continue,
+            };
+            let _ = fs::remove_file(written);
+            if let Some(parent) = Path::new(&path).parent() {
+                folders.insert(parent.to_path_buf());
             }
         }
         remove_empty_folders(&self.out, folders);
@@ -560,47 +616,76 @@ fn remove_empty_folders(out: &Path, folders: HashSet<PathBuf>) {
     }
 }
 
-/// Compares `f` with the last build's entry and writes it to a temporary
-/// name when it changed.
-fn stage_one(
-    out: &Path,
-    old: &HashMap<String, Entry>,
-    f: &OutputFile,
-    pid: u32,
-) -> io::Result<Staged> {
-    let dest = out.join(&f.path);
-    let copied;
-    let bytes: &[u8] = match &f.body {
-        Body::Bytes(b) => b,
-        Body::Copy(src) => {
-            copied = fs::read(src)?;
-            &copied
+impl Stager {
+    /// Compares `f` with the last build's entry and writes it to a temporary
+    /// name when it changed; into an empty folder, writes it under its own name.
+    fn stage_one(&self, f: &OutputFile) -> io::Result<Staged> {
+        let dest = self.out.join(&f.path);
+        let copied;
+        let bytes: &[u8] = match &f.body {
+            Body::Bytes(b) => b,
+            Body::Copy(src) => {
+                copied = fs::read(src)?;
+                &copied
+            }
+            Body::Static(b) => b,
+            Body::Staged => {
+                return Err(io::Error::other(format!("{:?} was never written", f.path)));
+            }
+        };
+        let hash = xxh3_64(bytes);
+        let size = bytes.len() as u64;
+        if self.fresh {
+            let meta = self.write_placed(&dest, bytes)?;
+            return Ok(Staged::Placed(Entry {
+                hash,
+                size,
+                mtime: mtime_of(&meta),
+            }));
         }
-        Body::Static(b) => b,
-        Body::Staged => return Err(io::Error::other(format!("{:?} was never written", f.path))),
-    };
-    let hash = xxh3_64(bytes);
-    let size = bytes.len() as u64;
-    // The file on disk is looked at only when the manifest says it may be
-    // unchanged (a clean build asks nothing of the disk here).
-    if let Some(prev) = old.get(&f.path)
-        && prev.hash == hash
-        && prev.size == size
-        && let Ok(meta) = fs::metadata(&dest)
-        && meta.len() == size
-        && mtime_of(&meta) == prev.mtime
-    {
-        return Ok(Staged::Unchanged(*prev));
+        // The file on disk is looked at only when the manifest says it may be
+        // unchanged (a clean build asks nothing of the disk here).
+        if let Some(prev) = self.old.get(&f.path)
+            && prev.hash == hash
+            && prev.size == size
+            && let Ok(meta) = fs::metadata(&dest)
+            && meta.len() == size
+            && mtime_of(&meta) == prev.mtime
+        {
+            return Ok(Staged::Unchanged(*prev));
+        }
+        let (tmp, meta) = write_temp(&dest, bytes, self.pid)?;
+        Ok(Staged::Written {
+            tmp,
+            entry: Entry {
+                hash,
+                size,
+                mtime: mtime_of(&meta),
+            },
+        })
     }
-    let (tmp, meta) = write_temp(&dest, bytes, pid)?;
-    Ok(Staged::Written {
-        tmp,
-        entry: Entry {
-            hash,
-            size,
-            mtime: mtime_of(&meta),
-        },
-    })
+
+    /// Writes a new file at `dest` in a fresh build, making its folder first if
+    /// this build has not (asking the file system first, rather than trying the
+    /// file and making the folder on failure, saves a failed lookup per page).
+    /// The file must not exist: two producers of one path are a collision.
+    fn write_placed(&self, dest: &Path, bytes: &[u8]) -> io::Result<fs::Metadata> {
+        let dir = dest.parent().expect("an output file has a folder");
+        if dir != self.out && !self.made.lock().expect("stager lock").contains(dir) {
+            fs::create_dir_all(dir)?;
+            self.made
+                .lock()
+                .expect("stager lock")
+                .insert(dir.to_path_buf());
+        }
+        let mut f = fs::File::create_new(dest)?;
+        f.write_all(bytes)
+            .and_then(|_| f.metadata())
+            .inspect_err(|_| {
+                // Half a file this build made: not left for the next one to find.
+                let _ = fs::remove_file(dest);
+            })
+    }
 }
 
 /// Temporary files of a build that was killed mid-write.
@@ -776,6 +861,8 @@ mod tests {
     fn staged_pages_are_committed_with_the_rest() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
+        // A published site: pages are staged under temporary names.
+        write(&out, &[file("old.html", "O")]).unwrap();
         let stager = Stager::begin(&out).unwrap();
         let page = stager.stage(file("a/index.html", "A"), false);
         let kept = stager.stage(file("b/index.html", "B"), true);
@@ -789,9 +876,86 @@ mod tests {
             .commit(&[page, kept, file("c.css", "C")], || None)
             .unwrap();
         assert_eq!(stats.written, 3);
+        assert_eq!(stats.removed, 1);
         assert_eq!(fs::read(out.join("a/index.html")).unwrap(), b"A");
         assert_eq!(fs::read(out.join("b/index.html")).unwrap(), b"B");
         assert_eq!(fs::read(out.join("c.css")).unwrap(), b"C");
+    }
+
+    /// Every path below `out`, relative, sorted (folders too).
+    fn tree(out: &Path) -> Vec<String> {
+        let mut left: Vec<String> = walkdir::WalkDir::new(out)
+            .min_depth(1)
+            .into_iter()
+            .filter_map(Result::ok)
+            .map(|e| crate::cache::rel_path(out, e.path()).unwrap())
+            .collect();
+        left.sort();
+        left
+    }
+
+    #[test]
+    fn into_an_empty_folder_files_go_straight_to_their_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        fs::create_dir(&out).unwrap();
+        let stager = Stager::begin(&out).unwrap();
+        assert!(stager.fresh);
+        let page = stager.stage(file("a/b/index.html", "A"), false);
+        // In place at once, under its own name: no temporary file.
+        assert_eq!(fs::read(out.join("a/b/index.html")).unwrap(), b"A");
+        assert_eq!(tree(&out), [MANIFEST, "a", "a/b", "a/b/index.html"]);
+        let stats = stager
+            .commit(&[page, file("c.css", "C")], || Some("R\n".into()))
+            .unwrap();
+        assert_eq!(stats.written, 2);
+        assert_eq!(fs::read(out.join("c.css")).unwrap(), b"C");
+        // The manifest describes the files: the next build finds them unchanged.
+        assert_eq!(recorded(&out).as_deref(), Some("R\n"));
+        let again = write(&out, &[file("a/b/index.html", "A"), file("c.css", "C")]).unwrap();
+        assert_eq!(again.unchanged, 2);
+    }
+
+    #[test]
+    fn a_fresh_build_that_fails_removes_what_it_wrote_and_keeps_the_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        fs::create_dir(&out).unwrap();
+        let stager = Stager::begin(&out).unwrap();
+        let _ = stager.stage(file("a/b/index.html", "A"), false);
+        let _ = stager.stage(file("c.html", "C"), false);
+        drop(stager);
+        assert!(out.is_dir(), "the folder was there before the build");
+        assert_eq!(tree(&out), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_fresh_build_with_two_files_at_one_path_fails_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let stager = Stager::begin(&out).unwrap();
+        let a = stager.stage(file("a.html", "1"), false);
+        let b = stager.stage(file("a.html", "2"), false);
+        assert!(stager.commit(&[a, b], || None).is_err());
+        assert!(!out.exists());
+    }
+
+    #[test]
+    fn files_of_a_killed_fresh_build_are_the_next_builds_to_replace() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let stager = Stager::begin(&out).unwrap();
+        let _ = stager.stage(file("a/index.html", "half"), false);
+        let _ = stager.stage(file("gone/index.html", "G"), false);
+        // Killed: neither commit nor drop runs.
+        std::mem::forget(stager);
+        assert_eq!(recorded(&out), None);
+        let stats =
+            write_recorded(&out, &[file("a/index.html", "A")], || Some("R\n".into())).unwrap();
+        assert_eq!((stats.written, stats.removed), (1, 1));
+        assert_eq!(tree(&out), [MANIFEST, "a", "a/index.html"]);
+        assert_eq!(fs::read(out.join("a/index.html")).unwrap(), b"A");
+        assert_eq!(recorded(&out).as_deref(), Some("R\n"));
     }
 
     #[test]
