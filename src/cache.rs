@@ -243,7 +243,10 @@ pub(crate) fn rel_path(root: &Path, file: &Path) -> Option<String> {
 /// `/`-separated), size and modification time (links followed, as the
 /// pipeline follows them). `None` when one cannot be listed.
 fn list_inputs(root: &Path) -> Option<BTreeMap<String, (String, Stat)>> {
-    let mut out = BTreeMap::new();
+    // The walk reads folders (a file's type comes with its name); each file's
+    // metadata is one `stat`, asked on every core: one after the other they
+    // were most of a clean build's first 30-50 ms, before anything else ran.
+    let mut files = Vec::new();
     for dir in INPUT_DIRS {
         let base = root.join(dir);
         if !base.exists() {
@@ -251,13 +254,19 @@ fn list_inputs(root: &Path) -> Option<BTreeMap<String, (String, Stat)>> {
         }
         for e in walkdir::WalkDir::new(&base).follow_links(true) {
             let e = e.ok()?;
-            if !e.file_type().is_file() {
-                continue;
+            if e.file_type().is_file() {
+                files.push(e.into_path());
             }
-            let rel = rel_path(root, e.path())?;
-            out.insert(name(&rel), (rel, stat_of(&e.metadata().ok()?)));
         }
     }
+    let mut out: BTreeMap<String, (String, Stat)> = files
+        .par_iter()
+        .map(|path| {
+            let rel = rel_path(root, path)?;
+            let stat = stat_of(&std::fs::metadata(path).ok()?);
+            Some((name(&rel), (rel, stat)))
+        })
+        .collect::<Option<_>>()?;
     for file in INPUT_FILES {
         match std::fs::metadata(root.join(file)) {
             Ok(m) => {

@@ -356,7 +356,8 @@ fn refused(path: &str) -> io::Error {
 ///
 /// Into an empty folder there is no published site to keep: files go
 /// straight to their own names, each folder made once, with no temporary
-/// name and no rename (a third of the file system's work for a clean build).
+/// name and no rename (renaming 12 800 pages was 4% of a clean build's processor
+/// time, with a failed lookup per new folder besides).
 /// The manifest says so first ([`FRESH_MARK`]), for a build killed on the way.
 pub struct Stager {
     out: PathBuf,
