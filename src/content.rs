@@ -419,8 +419,9 @@ pub fn load(site: &Site, opts: LoadOptions, now: DateTime<FixedOffset>) -> (Cont
             .into_iter();
         while let Some(entry) = walk.next() {
             match entry {
-                // Ignored files and folders are not even looked into.
-                Ok(e) if is_hidden(&rel_slash(e.path(), &content_dir)) => {
+                // Ignored files and folders are not even looked into (so
+                // only the entry's own name needs looking at).
+                Ok(e) if e.depth() > 0 && is_hidden(&e.file_name().to_string_lossy()) => {
                     if e.file_type().is_dir() {
                         walk.skip_current_dir();
                     }

@@ -297,3 +297,37 @@ fn files_the_build_did_not_write_are_kept() {
     build_ok(&root, &out);
     assert_eq!(read(&out, "google1234.html"), "xác minh");
 }
+
+#[test]
+fn hidden_and_backup_files_in_content_are_not_pages() {
+    let (_tmp, out) = build_tiny(|root| {
+        let page = "+++\ntitle = \"Ẩn\"\ndate = 2020-01-02\n+++\nkhông xuất bản\n";
+        write(root, "content/.nhap.md", page);
+        write(root, "content/b.md~", page);
+        write(root, "content/.git/c.md", page);
+        write(root, "content/tin/.cu/d.md", page);
+        write(
+            root,
+            "content/tin/e.md",
+            "+++\ntitle = \"Hiện\"\ndate = 2020-01-03\n+++\nxuất bản\n",
+        );
+    });
+    assert!(
+        out.join("tin/e/index.html").is_file(),
+        "a plain page is built"
+    );
+    for gone in ["nhap", ".nhap", "b", "c", ".git", "tin/d", "tin/.cu", ".cu"] {
+        assert!(!out.join(gone).exists(), "{gone} was published");
+    }
+    let all: Vec<String> = read_tree(&out, false).into_keys().collect();
+    assert!(
+        !all.iter().any(|p| p.contains("khong") || p.contains(".md")),
+        "{all:?}"
+    );
+    assert!(
+        !read_tree(&out, false)
+            .values()
+            .any(|b| String::from_utf8_lossy(b).contains("không xuất bản")),
+        "a hidden page's text was published"
+    );
+}
