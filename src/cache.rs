@@ -296,7 +296,7 @@ fn page_date(rel: &str, bytes: &[u8]) -> Option<i64> {
     struct DateOnly {
         date: Option<toml::value::Datetime>,
     }
-    if !(rel.starts_with("content/") && rel.ends_with(".md")) {
+    if !is_page_source(rel) {
         return None;
     }
     // Only the front matter is read: up to the end of the closing `+++` line

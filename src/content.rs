@@ -988,14 +988,15 @@ fn read_and_split(
     on_read: Option<OnRead>,
     errors: &mut Diagnostics,
 ) -> Option<Parsed> {
+    // Read through the open file (as `fs::read` does, sized from it), so
+    // that `on_read` gets the metadata of the file these bytes came from.
     let read = || -> std::io::Result<Vec<u8>> {
-        let Some(on_read) = on_read else {
-            return std::fs::read(file);
-        };
         let mut f = std::fs::File::open(file)?;
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut f, &mut bytes)?;
-        on_read(file, &bytes, &f.metadata()?);
+        if let Some(on_read) = on_read {
+            on_read(file, &bytes, &f.metadata()?);
+        }
         Ok(bytes)
     };
     let bytes = match read() {

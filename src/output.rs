@@ -283,6 +283,18 @@ enum Staged {
     Placed(Entry),
 }
 
+impl Staged {
+    /// The file this build wrote for output `path` (relative to `out`):
+    /// what a failed build, or a file the build then dropped, leaves to remove.
+    fn written(&self, out: &Path, path: &str) -> Option<PathBuf> {
+        match self {
+            Staged::Written { tmp, .. } => Some(tmp.clone()),
+            Staged::Placed(_) => Some(out.join(path)),
+            Staged::Unchanged(_) => None,
+        }
+    }
+}
+
 /// The temporary name of process `pid`'s new copy of `path`, beside it.
 fn temp_path(path: &Path, pid: u32) -> PathBuf {
     let name = path
@@ -510,14 +522,8 @@ impl Stager {
         // A file staged, then dropped by a later stage, is not published.
         staged.retain(|path, s| {
             let keep = produced.contains(path.as_str());
-            match (keep, &s) {
-                (false, Staged::Written { tmp, .. }) => {
-                    let _ = fs::remove_file(tmp);
-                }
-                (false, Staged::Placed(_)) => {
-                    let _ = fs::remove_file(out.join(path.as_str()));
-                }
-                _ => {}
+            if let (false, Some(written)) = (keep, s.written(&out, path)) {
+                let _ = fs::remove_file(written);
             }
             keep
         });
@@ -575,10 +581,8 @@ impl Drop for Stager {
         let staged = std::mem::take(self.staged.get_mut().unwrap_or_else(|e| e.into_inner()));
         let mut folders = HashSet::new();
         for (path, s) in staged {
-            let written = match s {
-                Staged::Written { tmp, .. } => tmp,
-                Staged::Placed(_) => self.out.join(&path),
-                Staged::Unchanged(_) => continue,
+            let Some(written) = s.written(&self.out, &path) else {
+                continue;
             };
             let _ = fs::remove_file(written);
             if let Some(parent) = Path::new(&path).parent() {
