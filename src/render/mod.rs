@@ -1,6 +1,7 @@
 //! Rendering: loads the theme's Tera templates (the site's own override them),
 //! builds typed views of the site and renders every page to an output file.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -189,25 +190,26 @@ struct PageView<'a> {
     lang: &'a str,
 }
 
-/// Written by hand rather than `#[serde(flatten)]`: flatten re-serializes the
-/// whole metadata map field by field, while entries of an already-built Tera
-/// value pass through as shared (`Arc`) values.
-impl Serialize for PageView<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let meta = self.meta.as_map();
-        let mut m = s.serialize_map(Some(meta.map_or(0, |m| m.len()) + 7))?;
-        for (k, v) in meta.into_iter().flatten() {
-            m.serialize_entry(k, v)?;
-        }
-        m.serialize_entry("content", self.content)?;
-        m.serialize_entry("toc", self.toc)?;
-        m.serialize_entry("previous", &self.previous)?;
-        m.serialize_entry("next", &self.next)?;
-        m.serialize_entry("related", &self.related)?;
-        m.serialize_entry("json_ld", &self.json_ld)?;
-        m.serialize_entry("lang", self.lang)?;
-        m.end()
+impl PageView<'_> {
+    /// The `page` value, built from the metadata map rather than through
+    /// serde: cloning the map shares every entry (`Arc`) and keeps its hash
+    /// table, where serializing it rebuilt each key and hashed it again
+    /// (a twentieth of the build's instructions went to that at 10 000
+    /// articles).
+    fn into_value(self) -> Value {
+        let mut map = self.meta.as_map().cloned().unwrap_or_default();
+        map.reserve(7);
+        let mut put = |k: &'static str, v: Value| {
+            map.insert(k.into(), v);
+        };
+        put("content", Value::from(self.content));
+        put("toc", Value::from_serializable(self.toc));
+        put("previous", self.previous.unwrap_or_else(Value::none));
+        put("next", self.next.unwrap_or_else(Value::none));
+        put("related", Value::from(self.related));
+        put("json_ld", Value::from_serializable(&self.json_ld));
+        put("lang", Value::from(self.lang));
+        Value::from(map)
     }
 }
 
@@ -450,7 +452,9 @@ fn register_edition_helpers(
     tera.register_function(
         "url",
         move |kw: Kwargs, _: &State| -> tera::TeraResult<String> {
-            let path: String = kw.must_get("path")?;
+            // Borrowed where it is a string (a `String` argument is made
+            // with `format!`, and these run several times a page).
+            let path: Cow<str> = kw.must_get("path")?;
             if let Some(source) = path.strip_prefix("@/") {
                 let (file, anchor) = source.split_once('#').map_or((source, ""), |(f, a)| (f, a));
                 // `optional=true`: "" for a page the site does not have, so a
@@ -465,22 +469,22 @@ fn register_edition_helpers(
                     ))),
                 };
             }
-            Ok(format!("{base_path}{}", path.trim_start_matches('/')))
+            Ok([base_path.as_str(), path.trim_start_matches('/')].concat())
         },
     );
     let root_path = site.root_path.clone();
     tera.register_function(
         "static_url",
         move |kw: Kwargs, _: &State| -> tera::TeraResult<String> {
-            let path: String = kw.must_get("path")?;
-            Ok(format!("{root_path}{}", path.trim_start_matches('/')))
+            let path: Cow<str> = kw.must_get("path")?;
+            Ok([root_path.as_str(), path.trim_start_matches('/')].concat())
         },
     );
     let site_for_abs = site.clone();
     tera.register_function(
         "abs_url",
         move |kw: Kwargs, _: &State| -> tera::TeraResult<String> {
-            let path: String = kw.must_get("path")?;
+            let path: Cow<str> = kw.must_get("path")?;
             Ok(site_for_abs.absolute(&path))
         },
     );
@@ -1217,21 +1221,11 @@ impl Ctx<'_> {
         } else {
             names.extend([kind_template, "page.html"]);
         }
-        #[derive(Serialize)]
-        struct Ctx<'a> {
-            page: PageView<'a>,
-            lang: &'a str,
-        }
-        self.render_page(
-            tera,
-            &names,
-            &Ctx {
-                page: view,
-                lang: self.lang,
-            },
-            &p.file,
-            &p.path,
-        )
+        let mut ctx = Context::new();
+        ctx.insert_value("page", view.into_value());
+        ctx.insert_value("lang", Value::from(self.lang));
+        let html = self.render_context(tera, &names, ctx, &p.file, &p.path, md.html.len())?;
+        Ok(OutputFile::html_page(&p.path, html, &p.file))
     }
 
     fn section_view(&self, s: usize) -> SectionView<'_> {
@@ -1488,6 +1482,25 @@ impl Ctx<'_> {
         source: &Path,
         path: &str,
     ) -> Result<Vec<u8>, Diagnostic> {
+        let ctx = Context::from_serialize(view).map_err(|e| {
+            Diagnostic::file(source, format!("cannot build the template context: {e}"))
+        })?;
+        self.render_context(tera, names, ctx, source, path, 0)
+    }
+
+    /// Renders the first of `names` that exists with `ctx` (plus the page's
+    /// translations and URL). `body` is the length of the HTML the page
+    /// carries, if any: the output buffer is sized for it and the layout, so
+    /// that it is not grown (and copied) while the template writes.
+    fn render_context(
+        &self,
+        tera: &Tera,
+        names: &[&str],
+        mut ctx: Context,
+        source: &Path,
+        path: &str,
+        body: usize,
+    ) -> Result<Vec<u8>, Diagnostic> {
         let Some(name) = names
             .iter()
             .find(|n| self.templates.tera.contains_template(n))
@@ -1500,17 +1513,17 @@ impl Ctx<'_> {
                 ),
             ));
         };
-        let mut ctx = Context::from_serialize(view).map_err(|e| {
-            Diagnostic::file(source, format!("cannot build the template context: {e}"))
-        })?;
         // The versions of this page in the other editions (for hreflang and
         // the language switcher): every template gets the list, maybe empty.
-        ctx.insert(
+        ctx.insert_value(
             "translations",
-            self.translations.get(path).unwrap_or(&self.no_translations),
+            self.translations
+                .get(path)
+                .unwrap_or(&self.no_translations)
+                .clone(),
         );
         ctx.insert("current_url", &self.site.absolute(path));
-        let mut buf = Vec::with_capacity(16 * 1024);
+        let mut buf = Vec::with_capacity(16 * 1024 + body);
         tera.render_to(name, &ctx, &mut buf).map_err(|e| {
             tera_error(
                 &e,
