@@ -337,9 +337,10 @@ fn pipeline(
         let emit = |f: OutputFile| match stager {
             Some(s) => {
                 let keep = keep_html && f.path.ends_with(".html");
-                s.stage(prefixed(f), keep)
+                let f = s.stage(prefixed(f), keep);
+                if keep { f.held() } else { f }
             }
-            None => prefixed(f),
+            None => prefixed(f).held(),
         };
         let mut files_of_edition = match &templates {
             Some(t) => {

@@ -117,7 +117,9 @@ pub fn render(body: &str, first_line: usize, host: &dyn Host) -> Result<Rendered
         starts.partition_point(|&s| s <= offset) + first_line - 1
     };
 
-    let mut events: Vec<Event> = Vec::new();
+    // Sized for the text (an event for every couple of dozen bytes of
+    // prose): grown from empty, it was copied eight times a page.
+    let mut events: Vec<Event> = Vec::with_capacity(source.len() / 24 + 16);
     let mut out = Rendered::default();
     let mut heading_text: Option<String> = None;
     let mut heading_start = 0;

@@ -60,16 +60,24 @@ impl OutputFile {
         bytes: impl Into<Vec<u8>>,
         source: impl Into<PathBuf>,
     ) -> Self {
-        // Rendered pages grow their buffers by doubling: on a large site the
-        // unused tails were a third of all rendered bytes, held until written.
-        // Shrinking in place is a realloc that gives the tail back.
-        let mut bytes = bytes.into();
-        bytes.shrink_to_fit();
         OutputFile {
             path: path.into(),
-            body: Body::Bytes(bytes),
+            body: Body::Bytes(bytes.into()),
             source: source.into(),
         }
+    }
+
+    /// This file, its body's unused capacity given back, for a file that is
+    /// held after it is made (until the search index is built, or the end of
+    /// a build without a writer). Rendered pages leave room to grow, a third
+    /// of all rendered bytes on a large site. A page written as soon as it
+    /// is rendered is not shrunk: that is a copy of it (a smaller size class
+    /// is another place), a hundredth of a build's instructions for nothing.
+    pub fn held(mut self) -> Self {
+        if let Body::Bytes(b) = &mut self.body {
+            b.shrink_to_fit();
+        }
+        self
     }
 
     pub fn html_page(
