@@ -380,3 +380,38 @@ fn locality_term_that_is_an_entity_shows_the_entity_name() {
         "{page}"
     );
 }
+
+#[test]
+fn each_page_card_is_rendered_once_and_shown_as_it_is_in_every_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("public");
+    tiny_site(&root);
+    write(
+        &root,
+        "content/b.md",
+        "+++\ntitle = \"Thu < chi\"\ndate = 2020-02-01\n[taxonomies]\ntags = [\"Cải cách\"]\n+++\nB.\n",
+    );
+    write(
+        &root,
+        "site-config.toml",
+        "title = \"Thử nghiệm\"\nbase_url = \"https://example.gov.vn/\"\ntheme = \"t\"\n[[taxonomies]]\nname = \"tags\"\n",
+    );
+    // The site's card replaces the built-in one; lists show `p.card`.
+    write(
+        &root,
+        "templates/partials/card.html",
+        "<li class=\"the-card\">{{ p.title }} · {{ lang }} · {{ config.title }}</li>",
+    );
+    let list = "{% for p in paginator.pages %}{{ p.card }}\n{% endfor %}";
+    write(&root, "templates/index.html", list);
+    write(&root, "templates/taxonomy_single.html", list);
+    build_ok(&root, &out);
+    let card = "<li class=\"the-card\">Thu &lt; chi · vi · Thử nghiệm</li>";
+    for list in ["index.html", "tags/cai-cach/index.html"] {
+        let html = read(&out, list);
+        assert!(html.contains(card), "{list}: {html}");
+        assert!(!html.contains("&amp;lt;"), "{list}: escaped twice: {html}");
+    }
+    assert!(read(&out, "index.html").contains("<li class=\"the-card\">Bài A · vi"));
+}

@@ -238,6 +238,25 @@ fn template_runtime_error_names_the_template_file_and_line() {
 }
 
 #[test]
+fn card_template_error_names_the_template_line_and_the_page() {
+    // Cards are rendered once per page, apart from any list: the error
+    // still points at the partial's line and names the page.
+    let err = failing_build(|root| {
+        write(
+            root,
+            "templates/partials/card.html",
+            "<article>\n{{ p.khong_co }}\n</article>\n",
+        );
+    });
+    assert_error(
+        &err,
+        "templates/partials/card.html",
+        2,
+        &["khong_co", "content/a.md"],
+    );
+}
+
+#[test]
 fn check_reports_errors_of_several_files_in_one_run() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("site");

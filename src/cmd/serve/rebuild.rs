@@ -20,6 +20,7 @@ use crate::config::Site;
 use crate::content::{self, Page, SortBy};
 use crate::data::Data;
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::i18n::Locale;
 use crate::markdown::{self, Rendered};
 use crate::output::{Body, OutputFile};
 use crate::render::{self, Job, Templates};
@@ -422,6 +423,16 @@ fn moves_in_lists(old: &Page, new: &Page, sort_by: SortBy) -> bool {
         || (sort_by == SortBy::Title && old.fm.title != new.fm.title)
 }
 
+/// The one edition a warm site has (several are rebuilt in full).
+fn edition<'a>(locale: &'a Locale, links: &'a HashMap<String, String>) -> render::Edition<'a> {
+    render::Edition {
+        locale,
+        languages: &[],
+        translations: HashMap::new(),
+        links,
+    }
+}
+
 impl Warm {
     fn new(site: Site, stages: crate::Stages, copied: HashSet<PathBuf>) -> Option<Self> {
         // Editions link to each other: an edit in one may change another,
@@ -431,8 +442,16 @@ impl Warm {
         }
         let templates = render::load_templates(&site, &stages.locale).ok()?;
         let model = stages.model;
-        let metas = render::page_metas(&site, &model, &stages.data, &stages.locale);
         let urls = content::link_targets(&site, &model.content);
+        // A card that does not render falls back to a full build, which reports it.
+        let metas = render::page_metas(
+            &site,
+            &model,
+            &stages.data,
+            &templates,
+            &edition(&stages.locale, &urls),
+        )
+        .ok()?;
         let mut page_by_file = HashMap::new();
         let mut page_by_rel = HashMap::new();
         for (i, p) in model.content.pages.iter().enumerate() {
@@ -461,12 +480,7 @@ impl Warm {
             &self.data,
             &self.indicator_html,
             &self.templates,
-            &render::Edition {
-                locale: &self.locale,
-                languages: &[],
-                translations: HashMap::new(),
-                links: &self.urls,
-            },
+            &edition(&self.locale, &self.urls),
             self.metas.clone(),
             keep,
         )
@@ -525,8 +539,21 @@ impl Warm {
         // Swap the page in, render it, and put the old one back on failure.
         let old_page = std::mem::replace(&mut self.model.content.pages[i], page);
         let old_md = std::mem::replace(&mut self.model.page_md[i], md);
-        let new_meta =
-            render::page_meta_value(&self.site, &self.model, &self.data, &self.locale, i);
+        let new_meta = match render::page_meta_with_card(
+            &self.site,
+            &self.model,
+            &self.data,
+            &self.templates,
+            &edition(&self.locale, &self.urls),
+            i,
+        ) {
+            Ok(m) => m,
+            Err(d) => {
+                self.model.content.pages[i] = old_page;
+                self.model.page_md[i] = old_md;
+                return PageOutcome::Failed(Diagnostics(vec![d]));
+            }
+        };
         let old_meta = std::mem::replace(&mut self.metas[i], new_meta);
         let files = match self.render(&|j: &Job| matches!(j, Job::Page(k) if *k == i)) {
             Ok(f) => f,
