@@ -104,6 +104,14 @@ fn manifest_stamp(out: &Path) -> Option<(u64, std::time::SystemTime)> {
     Some((m.len(), m.modified().ok()?))
 }
 
+/// Whether a build has staged a file under `out` yet (temporary names).
+fn staging_begun(out: &Path) -> bool {
+    walkdir::WalkDir::new(out)
+        .into_iter()
+        .filter_map(Result::ok)
+        .any(|e| e.file_name().to_string_lossy().ends_with(".minhbach-tmp"))
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Signal {
     Kill,
@@ -152,9 +160,14 @@ fn killed_builds_leave_the_earlier_site_and_the_next_build_recovers() {
             std::thread::sleep(Duration::from_millis(rng.below(40)));
         } else {
             // Wait until writing has begun (the manifest of the files about
-            // to be written comes first), then a little more.
+            // to be written comes first, then the first staged file: a
+            // loaded machine can take a while between them, rendering the
+            // cards), then a little more.
             while manifest_stamp(&out) == before && t0.elapsed() < build_time * 4 {
                 std::thread::sleep(Duration::from_millis(1));
+            }
+            while !staging_begun(&out) && t0.elapsed() < build_time * 4 {
+                std::thread::sleep(Duration::from_millis(2));
             }
             std::thread::sleep(Duration::from_millis(rng.below(150)));
         }
