@@ -931,3 +931,35 @@ fn the_xml_reader_accepts_well_formed_and_rejects_broken_documents() {
         assert!(parse_xml(bad).is_err(), "accepted {bad:?}");
     }
 }
+
+fn has_null(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Null => true,
+        serde_json::Value::Array(a) => a.iter().any(has_null),
+        serde_json::Value::Object(o) => o.values().any(has_null),
+        _ => false,
+    }
+}
+
+#[test]
+fn json_ld_leaves_out_what_a_page_does_not_have_instead_of_writing_null() {
+    let (_tmp, out) = built();
+    let about = read(&out, "gioi-thieu/index.html");
+    let ld = json_ld_of_type("gioi-thieu/", &about, "NewsArticle");
+    assert_eq!(ld["headline"], "Giới thiệu");
+    for key in ["datePublished", "dateModified", "image", "keywords"] {
+        assert!(ld.get(key).is_none(), "{key} in {ld}");
+    }
+    let (mut blocks, mut dated) = (0, 0);
+    for (path, bytes) in read_tree(&out, false) {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        for v in json_ld(&path, &String::from_utf8_lossy(&bytes)) {
+            assert!(!has_null(&v), "{path}: a null in {v}");
+            blocks += 1;
+            dated += usize::from(v.get("datePublished").is_some());
+        }
+    }
+    assert!(blocks > 5 && dated > 5, "{blocks} blocks, {dated} dated");
+}

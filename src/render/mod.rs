@@ -186,7 +186,7 @@ struct PageView<'a> {
     next: Option<Value>,
     related: Vec<Value>,
     /// schema.org metadata (`NewsArticle`, `Event`, `Article`).
-    json_ld: serde_json::Value,
+    json_ld: Value,
     lang: &'a str,
 }
 
@@ -207,7 +207,7 @@ impl PageView<'_> {
         put("previous", self.previous.unwrap_or_else(Value::none));
         put("next", self.next.unwrap_or_else(Value::none));
         put("related", Value::from(self.related));
-        put("json_ld", Value::from_serializable(&self.json_ld));
+        put("json_ld", self.json_ld);
         put("lang", Value::from(self.lang));
         Value::from(map)
     }
@@ -402,6 +402,10 @@ fn register_helpers(tera: &mut Tera) {
         "json",
         |v: Value, _: Kwargs, _: &State| -> tera::TeraResult<Value> {
             let s = serde_json::to_string(&v).map_err(|e| tera::Error::message(e.to_string()))?;
+            // Most JSON-LD has none of the three: no copies then.
+            if !s.contains(['<', '>', '&']) {
+                return Ok(Value::safe_string(&s));
+            }
             Ok(Value::safe_string(
                 &s.replace('<', "\\u003c")
                     .replace('>', "\\u003e")

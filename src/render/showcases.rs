@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 use chrono::Datelike;
 use serde::Serialize;
-use serde_json::json;
 use tera::Value;
 
 use super::Ctx;
@@ -179,7 +178,10 @@ impl Ctx<'_> {
     }
 
     /// schema.org JSON-LD of a page: `NewsArticle`, `Event` or `Article`.
-    pub(super) fn page_json_ld(&self, i: usize) -> serde_json::Value {
+    /// Built as the template value directly (no JSON value in between: that
+    /// and its conversion were a fortieth of a build); absent fields are
+    /// left out rather than written as `null`.
+    pub(super) fn page_json_ld(&self, i: usize) -> Value {
         let site = self.site;
         let p = self.model.page(i);
         let publisher = site.publisher();
@@ -189,16 +191,8 @@ impl Ctx<'_> {
                 .map(|img| site.absolute_url(&super::asset_url(site, &p.files_path, &img.src)));
         let description =
             p.fm.description
-                .clone()
-                .unwrap_or_else(|| self.model.page_md[i].summary_text.clone());
-        let authors: Vec<_> = if p.fm.authors.is_empty() {
-            vec![json!({"@type": "Organization", "name": publisher})]
-        } else {
-            p.fm.authors
-                .iter()
-                .map(|a| json!({"@type": "Person", "name": a}))
-                .collect()
-        };
+                .as_deref()
+                .unwrap_or(&self.model.page_md[i].summary_text);
         match (p.kind, &p.fm.conference) {
             (PageKind::Conference, Some(c)) => {
                 let starts = content::to_datetime(&c.starts).ok();
@@ -207,37 +201,140 @@ impl Ctx<'_> {
                     .as_ref()
                     .and_then(|e| content::to_datetime(e).ok())
                     .or(starts);
-                json!({
-                    "@context": "https://schema.org",
-                    "@type": "Event",
-                    "name": p.fm.title,
-                    "description": description,
-                    "startDate": starts.map(|d| d.format("%Y-%m-%d").to_string()),
-                    "endDate": ends.map(|d| d.format("%Y-%m-%d").to_string()),
-                    "eventStatus": "https://schema.org/EventScheduled",
-                    "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
-                    "location": {"@type": "Place", "name": c.venue, "address": c.venue},
-                    "organizer": c.organisers.iter().map(|o| json!({"@type": "Organization", "name": o})).collect::<Vec<_>>(),
-                    "url": site.absolute(&p.path),
-                    "image": image,
+                let day =
+                    |d: chrono::DateTime<chrono::FixedOffset>| d.format("%Y-%m-%d").to_string();
+                Value::from_serializable(&EventLd {
+                    context: SCHEMA_ORG,
+                    kind: "Event",
+                    description,
+                    end_date: ends.map(day),
+                    attendance: "https://schema.org/OfflineEventAttendanceMode",
+                    status: "https://schema.org/EventScheduled",
+                    image,
+                    location: Place {
+                        kind: "Place",
+                        address: &c.venue,
+                        name: &c.venue,
+                    },
+                    name: &p.fm.title,
+                    organizer: c
+                        .organisers
+                        .iter()
+                        .map(|o| Agent::organization(o))
+                        .collect(),
+                    start_date: starts.map(day),
+                    url: site.absolute(&p.path),
                 })
             }
-            _ => json!({
-                "@context": "https://schema.org",
-                "@type": if p.kind == PageKind::Article { "NewsArticle" } else { "Article" },
-                "headline": p.fm.title,
-                "description": description,
-                "datePublished": p.date.map(|d| d.to_rfc3339()),
-                "dateModified": p.updated.or(p.date).map(|d| d.to_rfc3339()),
-                "author": authors,
-                "publisher": {"@type": "Organization", "name": publisher},
-                "image": image.map(|i| vec![i]),
-                "mainEntityOfPage": site.absolute(&p.path),
-                "inLanguage": site.config.language,
-                "keywords": p.fm.taxonomies.get("tags").map(|t| t.join(", ")),
+            _ => Value::from_serializable(&ArticleLd {
+                context: SCHEMA_ORG,
+                kind: if p.kind == PageKind::Article {
+                    "NewsArticle"
+                } else {
+                    "Article"
+                },
+                author: if p.fm.authors.is_empty() {
+                    vec![Agent::organization(publisher)]
+                } else {
+                    p.fm.authors
+                        .iter()
+                        .map(|a| Agent {
+                            kind: "Person",
+                            name: a,
+                        })
+                        .collect()
+                },
+                date_modified: p.updated.or(p.date).map(|d| d.to_rfc3339()),
+                date_published: p.date.map(|d| d.to_rfc3339()),
+                description,
+                headline: &p.fm.title,
+                image: image.map(|i| vec![i]),
+                in_language: &site.config.language,
+                keywords: p.fm.taxonomies.get("tags").map(|t| t.join(", ")),
+                main_entity_of_page: site.absolute(&p.path),
+                publisher: Agent::organization(publisher),
             }),
         }
     }
+}
+
+const SCHEMA_ORG: &str = "https://schema.org";
+
+// The JSON-LD of pages. Fields are in alphabetical order (with `@` names
+// first), the order the output has always had.
+
+/// A `Person` or an `Organization`.
+#[derive(Serialize)]
+struct Agent<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    name: &'a str,
+}
+
+impl<'a> Agent<'a> {
+    fn organization(name: &'a str) -> Self {
+        Agent {
+            kind: "Organization",
+            name,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Place<'a> {
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    address: &'a str,
+    name: &'a str,
+}
+
+/// `NewsArticle` (articles) or `Article` (models).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArticleLd<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    author: Vec<Agent<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_modified: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date_published: Option<String>,
+    description: &'a str,
+    headline: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<Vec<String>>,
+    in_language: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keywords: Option<String>,
+    main_entity_of_page: String,
+    publisher: Agent<'a>,
+}
+
+/// `Event` (conferences).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventLd<'a> {
+    #[serde(rename = "@context")]
+    context: &'static str,
+    #[serde(rename = "@type")]
+    kind: &'static str,
+    description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_date: Option<String>,
+    #[serde(rename = "eventAttendanceMode")]
+    attendance: &'static str,
+    #[serde(rename = "eventStatus")]
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image: Option<String>,
+    location: Place<'a>,
+    name: &'a str,
+    organizer: Vec<Agent<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_date: Option<String>,
+    url: String,
 }
 
 /// The models of section `s` grouped by field slug (with the field's name)
