@@ -795,7 +795,7 @@ const CARD_TEMPLATE: &str = "partials/card.html";
 /// A page's metadata with its `card`: `partials/card.html` rendered once,
 /// with the page as `p` (plus `config`, `t` and `lang`), for every list
 /// that shows it. A page appears in five lists or so (its section, its
-/// terms, its month); rendering the partial in each was a seventh of the
+/// terms, its month); rendering the partial in each was about 7 % of the
 /// build's processor time.
 fn add_card(
     tera: &Tera,
