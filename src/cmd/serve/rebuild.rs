@@ -539,23 +539,20 @@ impl Warm {
         // Swap the page in, render it, and put the old one back on failure.
         let old_page = std::mem::replace(&mut self.model.content.pages[i], page);
         let old_md = std::mem::replace(&mut self.model.page_md[i], md);
-        let new_meta = match render::page_meta_with_card(
+        let new_meta = render::page_meta_with_card(
             &self.site,
             &self.model,
             &self.data,
             &self.templates,
             &edition(&self.locale, &self.urls),
             i,
-        ) {
-            Ok(m) => m,
-            Err(d) => {
-                self.model.content.pages[i] = old_page;
-                self.model.page_md[i] = old_md;
-                return PageOutcome::Failed(Diagnostics(vec![d]));
-            }
-        };
-        let old_meta = std::mem::replace(&mut self.metas[i], new_meta);
-        let files = match self.render(&|j: &Job| matches!(j, Job::Page(k) if *k == i)) {
+        );
+        let old_meta = self.metas[i].clone();
+        let rendered = new_meta.map_err(Diagnostics::from).and_then(|meta| {
+            self.metas[i] = meta;
+            self.render(&|j: &Job| matches!(j, Job::Page(k) if *k == i))
+        });
+        let files = match rendered {
             Ok(f) => f,
             Err(errors) => {
                 self.model.content.pages[i] = old_page;
