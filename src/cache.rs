@@ -301,17 +301,16 @@ fn page_date(rel: &str, bytes: &[u8]) -> Option<i64> {
     }
     // Only the front matter is read: up to the end of the closing `+++` line
     // (validating the whole file as UTF-8 was a good part of the cost).
-    let head = bytes
-        .windows(4)
-        .skip(3)
-        .position(|w| w == b"\n+++")
-        .map_or(bytes.len(), |p| {
+    let head = memchr::memmem::find(bytes.get(3..).unwrap_or_default(), b"\n+++").map_or(
+        bytes.len(),
+        |p| {
             let close = p + 3 + 1;
             bytes[close..]
                 .iter()
                 .position(|&b| b == b'\n')
                 .map_or(bytes.len(), |n| close + n + 1)
-        });
+        },
+    );
     // A `+++x` line ends the head early: the whole file is read then.
     let split = match std::str::from_utf8(&bytes[..head])
         .ok()
@@ -339,7 +338,18 @@ fn page_date(rel: &str, bytes: &[u8]) -> Option<i64> {
         if !key.is_some_and(|rest| rest.trim_start().starts_with('=')) {
             continue;
         }
-        match parse(l) {
+        // A bare date or date-time (the usual line) is read as one; what
+        // else follows the `=` (a comment, a string) goes to the parser.
+        let bare = key
+            .and_then(|rest| rest.trim_start().strip_prefix('='))
+            .and_then(|v| v.trim().parse::<toml::value::Datetime>().ok());
+        let parsed = match bare {
+            Some(d) => content::to_datetime(&d)
+                .map(|d| Some(nanos(d)))
+                .map_err(|_| ()),
+            None => parse(l),
+        };
+        match parsed {
             Ok(Some(d)) => earliest = Some(earliest.map_or(d, |e| e.min(d))),
             Ok(None) => {}
             Err(()) => return parse(split.front_matter).ok().flatten(),
