@@ -16,6 +16,17 @@ use minhbach::{Options, cmd, diag::Diagnostics, progress};
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+// jemalloc's options, read when it starts (`_RJEM_MALLOC_CONF` in the
+// environment still overrides them). Its arenas and metadata are given
+// transparent huge pages where the kernel allows them (Debian's default is
+// "madvise", which this asks for): a build touches some 280 MB, and with
+// 4 KiB pages it took 73 000 page faults and as many TLB misses. On 10 000
+// articles: 5 000 faults, 11% less CPU time, 15 MB more peak memory
+// (BENCHMARKS.md).
+#[allow(non_upper_case_globals)]
+#[unsafe(export_name = "_rjem_malloc_conf")]
+pub static malloc_conf: &[u8; 31] = b"thp:always,metadata_thp:always\0";
+
 #[derive(Parser)]
 #[command(
     name = "minhbach",

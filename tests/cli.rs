@@ -253,3 +253,28 @@ source = {{ name = \"Báo\", url = \"http://127.0.0.1:{port}/ok\" }}\n+++\n\
     assert!(err.contains("External links: 3 checked"), "{err}");
     assert!(err.contains("2 broken"), "{err}");
 }
+
+/// The binary's own jemalloc options (`malloc_conf` in main.rs) are the
+/// ones in force: huge pages for the allocator's memory, a tenth of a large
+/// build's CPU time. The symbol is only read if the linker kept it under the
+/// name jemalloc looks for; jemalloc prints the options it runs with.
+#[test]
+fn the_allocator_runs_with_huge_pages_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_minhbach"))
+        .arg("--version")
+        .current_dir(dir.path())
+        .env(
+            "_RJEM_MALLOC_CONF",
+            "stats_print:true,stats_print_opts:mdablxe",
+        )
+        .output()
+        .expect("the binary runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let printed = format!("{}{}", stderr(&o), String::from_utf8_lossy(&o.stdout));
+    assert!(printed.contains("opt.thp: \"always\""), "{printed}");
+    assert!(
+        printed.contains("opt.metadata_thp: \"always\""),
+        "{printed}"
+    );
+}
