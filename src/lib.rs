@@ -342,42 +342,50 @@ fn pipeline(
             }
             None => prefixed(f).held(),
         };
-        let mut files_of_edition = match &templates {
-            Some(t) => {
-                match render::render(
+        // Feeds, sitemaps and downloads need no rendered page: they are made
+        // alongside the pages, by whichever worker is free (serially after
+        // them, they were a fiftieth of a build with one core idle).
+        let other_sitemaps: &[String] = if k == 0 { &sitemaps } else { &[] };
+        let (rendered, out) = rayon::join(
+            || {
+                templates.as_ref().map(|t| {
+                    render::render(
+                        &e.site,
+                        &e.model,
+                        &e.data,
+                        &e.indicator_html,
+                        t,
+                        &edition,
+                        &emit,
+                    )
+                })
+            },
+            || {
+                let mut out = feeds::feed_files(&e.site, &e.model);
+                out.extend(feeds::sitemap_files(
                     &e.site,
                     &e.model,
                     &e.data,
-                    &e.indicator_html,
-                    t,
-                    &edition,
-                    &emit,
-                ) {
-                    Ok(f) => f,
-                    Err(err) => {
-                        errors.extend(err.0);
-                        Vec::new()
-                    }
-                }
+                    other_sitemaps,
+                ));
+                out.extend(downloads::files(&e.site, &e.data, &e.locale));
+                out.extend(e.assets.iter().map(|a| OutputFile {
+                    path: a.dest.clone(),
+                    body: Body::Copy(a.src.clone()),
+                    source: a.src.clone(),
+                }));
+                out
+            },
+        );
+        let mut files_of_edition = match rendered {
+            Some(Ok(f)) => f,
+            Some(Err(err)) => {
+                errors.extend(err.0);
+                Vec::new()
             }
             None => Vec::new(),
         };
-        timings.lap("render");
-        let mut out = Vec::new();
-        out.extend(feeds::feed_files(&e.site, &e.model));
-        let other_sitemaps: &[String] = if k == 0 { &sitemaps } else { &[] };
-        out.extend(feeds::sitemap_files(
-            &e.site,
-            &e.model,
-            &e.data,
-            other_sitemaps,
-        ));
-        out.extend(downloads::files(&e.site, &e.data, &e.locale));
-        out.extend(e.assets.iter().map(|a| OutputFile {
-            path: a.dest.clone(),
-            body: Body::Copy(a.src.clone()),
-            source: a.src.clone(),
-        }));
+        timings.lap("render+feeds+downloads");
         files_of_edition.extend(out.into_iter().map(prefixed));
         files.extend(files_of_edition);
     }
@@ -400,7 +408,7 @@ fn pipeline(
             ));
         }
     }
-    timings.lap("feeds+downloads+static");
+    timings.lap("static");
     // Search indexes the rendered pages: a stage of its own, after rendering.
     if index_search && base.config.search && errors.is_empty() {
         match search::index(&base, &files) {
