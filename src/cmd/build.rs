@@ -96,8 +96,7 @@ pub fn run(opts: &Options, output: Option<&Path>) -> Result<Summary, Diagnostics
             ..
         } = crate::generate_into(opts, &stager, seen.as_ref())?;
         // The intermediate stages serve `serve` and `check`; a build only
-        // writes files, so free them first.
-        // Freeing the site's model (every page and its HTML) took a
+        // writes files. Freeing them (every page and its HTML) took a
         // hundredth of a build with one core idle: the other core does it
         // while the remaining files are written.
         scope.spawn(move || drop(stages));
