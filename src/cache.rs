@@ -319,11 +319,10 @@ fn page_date(rel: &str, bytes: &[u8]) -> Option<i64> {
         Some(split) => split,
         None => content::split_front_matter(std::str::from_utf8(bytes).ok()?).ok()?,
     };
+    let at = |d: &toml::value::Datetime| content::to_datetime(d).map(nanos).map_err(|_| ());
     let parse = |toml: &str| -> Result<Option<i64>, ()> {
         let fm: DateOnly = toml::from_str(toml).map_err(|_| ())?;
-        fm.date
-            .map(|d| content::to_datetime(&d).map(nanos).map_err(|_| ()))
-            .transpose()
+        fm.date.as_ref().map(at).transpose()
     };
     // Parsing whole front matters took most of the record's time. A
     // top-level key always starts a line, so the lines assigning a `date`
@@ -332,22 +331,18 @@ fn page_date(rel: &str, bytes: &[u8]) -> Option<i64> {
     let mut earliest: Option<i64> = None;
     for line in split.front_matter.lines() {
         let l = line.trim_start();
-        let key = ["date", "\"date\"", "'date'"]
+        let Some(value) = ["date", "\"date\"", "'date'"]
             .iter()
-            .find_map(|k| l.strip_prefix(k));
-        if !key.is_some_and(|rest| rest.trim_start().starts_with('=')) {
+            .find_map(|k| l.strip_prefix(k))
+            .and_then(|rest| rest.trim_start().strip_prefix('='))
+        else {
             continue;
-        }
+        };
         // A bare date or date-time (the usual line) is read as one; what
         // else follows the `=` (a comment, a string) goes to the parser.
-        let bare = key
-            .and_then(|rest| rest.trim_start().strip_prefix('='))
-            .and_then(|v| v.trim().parse::<toml::value::Datetime>().ok());
-        let parsed = match bare {
-            Some(d) => content::to_datetime(&d)
-                .map(|d| Some(nanos(d)))
-                .map_err(|_| ()),
-            None => parse(l),
+        let parsed = match value.trim().parse::<toml::value::Datetime>() {
+            Ok(d) => at(&d).map(Some),
+            Err(_) => parse(l),
         };
         match parsed {
             Ok(Some(d)) => earliest = Some(earliest.map_or(d, |e| e.min(d))),
