@@ -382,6 +382,41 @@ fn locality_term_that_is_an_entity_shows_the_entity_name() {
 }
 
 #[test]
+fn site_partials_are_rendered_once_and_given_to_every_template() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("public");
+    tiny_site(&root);
+    // Shared variables only; the file's last line break is dropped.
+    write(
+        &root,
+        "templates/partials/site/banner.html",
+        "<p class=\"banner\">{{ config.title }} · {{ lang }} · {{ t.home }}</p>\n",
+    );
+    write(
+        &root,
+        "templates/index.html",
+        "[{{ site_partials.banner }}]",
+    );
+    build_ok(&root, &out);
+    let home = read(&out, "index.html");
+    assert!(
+        home.contains("[<p class=\"banner\">Thử nghiệm · vi · Trang chủ</p>]"),
+        "{home}"
+    );
+    // A built-in template the theme lacks (the search page) reaches the
+    // built-in theme's own masthead and footer, not the theme's partials.
+    let search = read(&out, "tim-kiem/index.html");
+    for part in [
+        "class=\"topbar-links\"",
+        "class=\"brand wrap\"",
+        "class=\"site-footer\"",
+    ] {
+        assert!(search.contains(part), "{part}: {search}");
+    }
+}
+
+#[test]
 fn each_page_card_is_rendered_once_and_shown_as_it_is_in_every_list() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("site");

@@ -257,6 +257,19 @@ fn card_template_error_names_the_template_line_and_the_page() {
 }
 
 #[test]
+fn site_partial_that_uses_a_page_variable_names_its_file_and_line() {
+    // A site partial is rendered once for every page: `page` is not there.
+    let err = failing_build(|root| {
+        write(
+            root,
+            "templates/partials/site/footer.html",
+            "<footer>\n{{ page.title }}\n</footer>\n",
+        );
+    });
+    assert_error(&err, "templates/partials/site/footer.html", 2, &["page"]);
+}
+
+#[test]
 fn check_reports_errors_of_several_files_in_one_run() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("site");

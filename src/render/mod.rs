@@ -342,7 +342,11 @@ pub fn load_templates(site: &Site, loc: &Locale) -> Result<Templates, Diagnostic
             (
                 format!("{BUILTIN_PREFIX}{name}"),
                 text.replace("{% extends \"", &format!("{{% extends \"{BUILTIN_PREFIX}"))
-                    .replace("{% include \"", &format!("{{% include \"{BUILTIN_PREFIX}")),
+                    .replace("{% include \"", &format!("{{% include \"{BUILTIN_PREFIX}"))
+                    .replace(
+                        "site_partials.",
+                        &format!("site_partials.{BUILTIN_SITE_PARTIAL}"),
+                    ),
             )
         } else {
             (name.clone(), text.to_string())
@@ -740,7 +744,7 @@ pub fn page_metas(
     templates: &Templates,
     edition: &Edition,
 ) -> Result<Vec<Value>, Diagnostics> {
-    let tera = edition_tera(site, model, templates, edition);
+    let tera = edition_tera(site, model, templates, edition)?;
     page_metas_in(&tera, site, model, data, templates, edition.locale)
 }
 
@@ -753,7 +757,7 @@ pub fn page_meta_with_card(
     edition: &Edition,
     i: usize,
 ) -> Result<Value, Diagnostic> {
-    let tera = edition_tera(site, model, templates, edition);
+    let tera = edition_tera(site, model, templates, edition)?;
     let meta = page_meta_value(site, model, data, edition.locale, i);
     add_card(&tera, site, model, templates, meta, i)
 }
@@ -832,17 +836,71 @@ fn add_card(
 }
 
 /// The templates for one edition: its config and UI strings in Tera's
-/// global context (the same for every page: held once), and the helpers
-/// that build URLs and numbers for it.
-fn edition_tera(site: &Site, model: &Model, templates: &Templates, edition: &Edition) -> Tera {
+/// global context (the same for every page: held once), the helpers that
+/// build URLs and numbers for it, and its site partials, rendered once.
+fn edition_tera(
+    site: &Site,
+    model: &Model,
+    templates: &Templates,
+    edition: &Edition,
+) -> Result<Tera, Diagnostic> {
     let mut globals = Context::new();
     globals.insert("config", &config_view(site, model, edition.languages));
     globals.insert("t", &edition.locale.strings);
     let mut tera = templates.tera.clone();
     tera.global_context().extend(globals);
     register_edition_helpers(&mut tera, site, edition.locale, edition.links);
-    tera
+    let partials = site_partials(&tera, site, templates)?;
+    tera.global_context()
+        .insert_value("site_partials", Value::from(partials));
+    Ok(tera)
 }
+
+/// The folder of site partials: templates rendered once per edition, with
+/// only the variables every page shares, and given to every template as
+/// `site_partials.<name>`, already safe.
+const SITE_PARTIALS: &str = "partials/site/";
+
+/// Renders the edition's site partials (the masthead and the footer, in the
+/// default theme): the same on every page, they were the costliest part of
+/// rendering an article page when each page rendered them again.
+fn site_partials(
+    tera: &Tera,
+    site: &Site,
+    templates: &Templates,
+) -> Result<BTreeMap<String, Value>, Diagnostic> {
+    let mut ctx = Context::new();
+    ctx.insert_value("lang", Value::from(site.config.language.as_str()));
+    // Like a card, a site partial belongs to no page's URL.
+    ctx.insert_value("translations", Value::from(Vec::<Value>::new()));
+    let mut partials = BTreeMap::new();
+    for name in templates.files.keys() {
+        // The built-in theme's own, when it lives apart under another theme.
+        let (rest, key_prefix) = match name.strip_prefix(BUILTIN_PREFIX) {
+            Some(rest) => (rest, BUILTIN_SITE_PARTIAL),
+            None => (name.as_str(), ""),
+        };
+        let Some(file) = rest.strip_prefix(SITE_PARTIALS) else {
+            continue;
+        };
+        if file.contains('/') {
+            continue;
+        }
+        let stem = file.split_once('.').map_or(file, |(stem, _)| stem);
+        let html = tera
+            .render(name, &ctx)
+            .map_err(|e| tera_error(&e, &templates.files, None))?;
+        // One line break ending the file is dropped (as Jinja does), so that
+        // `{{ site_partials.footer }}` can sit inside a line of its own.
+        let html = html.strip_suffix('\n').unwrap_or(&html);
+        partials.insert(format!("{key_prefix}{stem}"), Value::safe_string(html));
+    }
+    Ok(partials)
+}
+
+/// What a built-in template's `site_partials.` becomes when the built-in
+/// theme lives apart, so that it reaches its own site partials.
+const BUILTIN_SITE_PARTIAL: &str = "builtin_";
 
 /// Renders only the jobs `keep` accepts, with page views computed earlier
 /// ([`page_metas`], cards included); alias redirects are not rendered. For
@@ -994,7 +1052,7 @@ fn render_jobs(
 ) -> Result<Vec<OutputFile>, Diagnostics> {
     let loc = edition.locale;
     let lang = site.config.language.as_str();
-    let tera = edition_tera(site, model, templates, edition);
+    let tera = edition_tera(site, model, templates, edition)?;
     let metas = match metas {
         Some(m) => m,
         None => page_metas_in(&tera, site, model, data, templates, loc)?,
