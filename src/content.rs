@@ -413,9 +413,12 @@ pub fn load(site: &Site, opts: LoadOptions, now: DateTime<FixedOffset>) -> (Cont
             config::outside_site_message(&target),
         ));
     } else if content_dir.is_dir() {
+        // Unsorted: walkdir sorts each folder by `DirEntry::file_name`, which
+        // parses the path again at every comparison (a tenth of the content
+        // stage, before anything runs in parallel, on 10 000 articles). The
+        // files are sorted below, in the same order.
         let mut walk = walkdir::WalkDir::new(&content_dir)
             .follow_links(true)
-            .sort_by_file_name()
             .into_iter();
         while let Some(entry) = walk.next() {
             match entry {
@@ -462,6 +465,13 @@ pub fn load(site: &Site, opts: LoadOptions, now: DateTime<FixedOffset>) -> (Cont
             }
         }
     }
+
+    // In the order of a walk that sorts each folder by name: name by name
+    // (`a/x.md` before `a-b/y.md`, though "a-b" < "a/" as strings), which is
+    // the byte order of the names with `/` made the lowest byte. Comparing
+    // `Path`s, or split names, cost as much as walkdir's own sort. The whole
+    // path breaks the tie between names that are not Unicode.
+    files.sort_by_cached_key(|(path, rel)| (rel.replace('/', "\0"), path.clone()));
 
     // Each edition reads its own Markdown: `x.md` for the default language,
     // `x.en.md` for English, known by the language-free name (`x.md`) that

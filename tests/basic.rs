@@ -382,6 +382,35 @@ fn locality_term_that_is_an_entity_shows_the_entity_name() {
 }
 
 #[test]
+fn pages_of_equal_date_keep_the_order_of_folders_sorted_by_name() {
+    // Equal dates keep file order, and file order is that of a walk sorting
+    // each folder by name: `a/` before `a-b/`, although "a-b/" < "a/" as
+    // whole strings ('-' sorts before '/').
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("public");
+    tiny_site(&root);
+    for (file, title) in [
+        ("a-b/y.md", "Bài Y"),
+        ("a/x.md", "Bài X"),
+        ("a/z.md", "Bài Z"),
+    ] {
+        write(
+            &root,
+            &format!("content/{file}"),
+            format!("+++\ntitle = \"{title}\"\ndate = 2021-05-01\n+++\nNội dung.\n"),
+        );
+    }
+    build_ok(&root, &out);
+    let home = read(&out, "index.html");
+    let at = |t: &str| home.find(t).unwrap_or_else(|| panic!("{t}: {home}"));
+    assert!(
+        at("Bài X") < at("Bài Z") && at("Bài Z") < at("Bài Y"),
+        "{home}"
+    );
+}
+
+#[test]
 fn site_partials_are_rendered_once_and_given_to_every_template() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path().join("site");
