@@ -294,10 +294,7 @@ fn bad_input_corpus() {
 
 #[test]
 fn symbolic_links_inside_the_site_are_followed() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("site");
-    let out = tmp.path().join("public");
-    tiny_site(&root);
+    let (_tmp, root, out) = tiny_site_in_temp();
     // A folder kept elsewhere in the site, linked into content/ and static/.
     write(
         &root,

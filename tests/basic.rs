@@ -386,10 +386,7 @@ fn pages_of_equal_date_keep_the_order_of_folders_sorted_by_name() {
     // Equal dates keep file order, and file order is that of a walk sorting
     // each folder by name: `a/` before `a-b/`, although "a-b/" < "a/" as
     // whole strings ('-' sorts before '/').
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("site");
-    let out = tmp.path().join("public");
-    tiny_site(&root);
+    let (_tmp, root, out) = tiny_site_in_temp();
     for (file, title) in [
         ("a-b/y.md", "Bài Y"),
         ("a/x.md", "Bài X"),
@@ -412,10 +409,7 @@ fn pages_of_equal_date_keep_the_order_of_folders_sorted_by_name() {
 
 #[test]
 fn site_partials_are_rendered_once_and_given_to_every_template() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("site");
-    let out = tmp.path().join("public");
-    tiny_site(&root);
+    let (_tmp, root, out) = tiny_site_in_temp();
     // Shared variables only; the file's last line break is dropped.
     write(
         &root,
@@ -447,10 +441,7 @@ fn site_partials_are_rendered_once_and_given_to_every_template() {
 
 #[test]
 fn each_page_card_is_rendered_once_and_shown_as_it_is_in_every_list() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("site");
-    let out = tmp.path().join("public");
-    tiny_site(&root);
+    let (_tmp, root, out) = tiny_site_in_temp();
     write(
         &root,
         "content/b.md",

@@ -42,10 +42,7 @@ const HOUR: Duration = Duration::from_secs(3600);
 /// A tiny site with a second page, a stylesheet and a site template, every
 /// file an hour old, built once into `out`.
 fn built_site() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("site");
-    let out = tmp.path().join("public");
-    tiny_site(&root);
+    let (tmp, root, out) = tiny_site_in_temp();
     write(
         &root,
         "content/b.md",

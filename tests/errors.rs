@@ -14,10 +14,7 @@ use common::*;
 /// `minhbach build --root DIR --output OUT` and returns its stderr after
 /// checking the exit code and that OUT did not change.
 fn failing_build(breakage: impl FnOnce(&Path)) -> String {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("site");
-    let out = tmp.path().join("public");
-    tiny_site(&root);
+    let (_tmp, root, out) = tiny_site_in_temp();
     build_ok(&root, &out);
     let before = hash_tree(&out);
     assert!(

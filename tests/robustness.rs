@@ -229,10 +229,7 @@ fn ten_megabyte_article_builds() {
 
 #[test]
 fn rebuild_with_nothing_changed_writes_no_file() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("site");
-    let out = tmp.path().join("public");
-    tiny_site(&root);
+    let (_tmp, root, out) = tiny_site_in_temp();
     write(
         &root,
         "content/b.md",
@@ -257,10 +254,7 @@ fn rebuild_with_nothing_changed_writes_no_file() {
 
 #[test]
 fn rebuild_after_deleting_a_page_removes_its_output() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("site");
-    let out = tmp.path().join("public");
-    tiny_site(&root);
+    let (_tmp, root, out) = tiny_site_in_temp();
     write(
         &root,
         "content/b.md",
@@ -287,10 +281,7 @@ fn rebuild_after_deleting_a_page_removes_its_output() {
 
 #[test]
 fn files_the_build_did_not_write_are_kept() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path().join("site");
-    let out = tmp.path().join("public");
-    tiny_site(&root);
+    let (_tmp, root, out) = tiny_site_in_temp();
     std::fs::create_dir_all(&out).unwrap();
     write(&out, "google1234.html", "xác minh");
     build_ok(&root, &out);

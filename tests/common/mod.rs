@@ -125,6 +125,16 @@ pub fn links_in(html: &str, marker: &str) -> Vec<String> {
 
 /// A minimal theme `t` with every template the renderer asks for, plus
 /// `site-config.toml`, a home section and one page `content/a.md`.
+/// [`tiny_site`] in a new temporary folder: the folder (deleted when
+/// dropped), the site's root and its output folder (not made yet).
+pub fn tiny_site_in_temp() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("site");
+    let out = tmp.path().join("public");
+    tiny_site(&root);
+    (tmp, root, out)
+}
+
 pub fn tiny_site(root: &Path) {
     write(
         root,
