@@ -256,14 +256,26 @@ fn card_template_error_names_the_template_line_and_the_page() {
 #[test]
 fn site_partial_that_uses_a_page_variable_names_its_file_and_line() {
     // A site partial is rendered once for every page: `page` is not there.
+    // Every broken partial is reported in the one run, not only the first.
     let err = failing_build(|root| {
         write(
             root,
             "templates/partials/site/footer.html",
             "<footer>\n{{ page.title }}\n</footer>\n",
         );
+        write(
+            root,
+            "templates/partials/site/banner.html",
+            "{{ paginator.pages }}\n",
+        );
     });
     assert_error(&err, "templates/partials/site/footer.html", 2, &["page"]);
+    assert_error(
+        &err,
+        "templates/partials/site/banner.html",
+        1,
+        &["paginator"],
+    );
 }
 
 #[test]

@@ -756,10 +756,10 @@ pub fn page_meta_with_card(
     templates: &Templates,
     edition: &Edition,
     i: usize,
-) -> Result<Value, Diagnostic> {
+) -> Result<Value, Diagnostics> {
     let tera = edition_tera(site, model, templates, edition)?;
     let meta = page_meta_value(site, model, data, edition.locale, i);
-    add_card(&tera, site, model, templates, meta, i)
+    Ok(add_card(&tera, site, model, templates, meta, i)?)
 }
 
 fn page_metas_in(
@@ -812,11 +812,9 @@ fn add_card(
     if !templates.tera.contains_template(CARD_TEMPLATE) {
         return Ok(meta);
     }
-    let mut ctx = Context::new();
-    ctx.insert_value("p", meta.clone());
-    ctx.insert_value("lang", Value::from(site.config.language.as_str()));
     // A card is the same in every list: it belongs to no page's URL.
-    ctx.insert_value("translations", Value::from(Vec::<Value>::new()));
+    let mut ctx = no_page_context(site);
+    ctx.insert_value("p", meta.clone());
     let mut html = Vec::with_capacity(1024);
     let source = &model.page(i).file;
     tera.render_to(CARD_TEMPLATE, &ctx, &mut html)
@@ -835,6 +833,16 @@ fn add_card(
     Ok(Value::from(map))
 }
 
+/// What a template rendered for no page in particular (a card, a site
+/// partial) gets beside the globals: the edition's language, and no
+/// translations (`current_url` stays undefined).
+fn no_page_context(site: &Site) -> Context {
+    let mut ctx = Context::new();
+    ctx.insert_value("lang", Value::from(site.config.language.as_str()));
+    ctx.insert_value("translations", Value::from(Vec::<Value>::new()));
+    ctx
+}
+
 /// The templates for one edition: its config and UI strings in Tera's
 /// global context (the same for every page: held once), the helpers that
 /// build URLs and numbers for it, and its site partials, rendered once.
@@ -843,7 +851,7 @@ fn edition_tera(
     model: &Model,
     templates: &Templates,
     edition: &Edition,
-) -> Result<Tera, Diagnostic> {
+) -> Result<Tera, Diagnostics> {
     let mut globals = Context::new();
     globals.insert("config", &config_view(site, model, edition.languages));
     globals.insert("t", &edition.locale.strings);
@@ -868,13 +876,15 @@ fn site_partials(
     tera: &Tera,
     site: &Site,
     templates: &Templates,
-) -> Result<BTreeMap<String, Value>, Diagnostic> {
-    let mut ctx = Context::new();
-    ctx.insert_value("lang", Value::from(site.config.language.as_str()));
+) -> Result<BTreeMap<String, Value>, Diagnostics> {
     // Like a card, a site partial belongs to no page's URL.
-    ctx.insert_value("translations", Value::from(Vec::<Value>::new()));
+    let ctx = no_page_context(site);
+    let mut names: Vec<&String> = templates.files.keys().collect();
+    // In name order, so that errors come in the same order every time.
+    names.sort();
     let mut partials = BTreeMap::new();
-    for name in templates.files.keys() {
+    let mut errors = Diagnostics::default();
+    for name in names {
         // The built-in theme's own, when it lives apart under another theme.
         let (rest, key_prefix) = match name.strip_prefix(BUILTIN_PREFIX) {
             Some(rest) => (rest, BUILTIN_SITE_PARTIAL),
@@ -887,15 +897,18 @@ fn site_partials(
             continue;
         }
         let stem = file.split_once('.').map_or(file, |(stem, _)| stem);
-        let html = tera
-            .render(name, &ctx)
-            .map_err(|e| tera_error(&e, &templates.files, None))?;
-        // One line break ending the file is dropped (as Jinja does), so that
-        // `{{ site_partials.footer }}` can sit inside a line of its own.
-        let html = html.strip_suffix('\n').unwrap_or(&html);
-        partials.insert(format!("{key_prefix}{stem}"), Value::safe_string(html));
+        match tera.render(name, &ctx) {
+            Ok(html) => {
+                // One line break ending the file is dropped (as Jinja does), so
+                // that `{{ site_partials.footer }}` can sit inside a line of its own.
+                let html = html.strip_suffix('\n').unwrap_or(&html);
+                partials.insert(format!("{key_prefix}{stem}"), Value::safe_string(html));
+            }
+            // Every broken partial is reported, not only the first.
+            Err(e) => errors.push(tera_error(&e, &templates.files, None)),
+        }
     }
-    Ok(partials)
+    errors.into_result(partials)
 }
 
 /// What a built-in template's `site_partials.` becomes when the built-in

@@ -123,8 +123,6 @@ pub fn links_in(html: &str, marker: &str) -> Vec<String> {
         .collect()
 }
 
-/// A minimal theme `t` with every template the renderer asks for, plus
-/// `site-config.toml`, a home section and one page `content/a.md`.
 /// [`tiny_site`] in a new temporary folder: the folder (deleted when
 /// dropped), the site's root and its output folder (not made yet).
 pub fn tiny_site_in_temp() -> (tempfile::TempDir, PathBuf, PathBuf) {
@@ -135,6 +133,8 @@ pub fn tiny_site_in_temp() -> (tempfile::TempDir, PathBuf, PathBuf) {
     (tmp, root, out)
 }
 
+/// A minimal theme `t` with every template the renderer asks for, plus
+/// `site-config.toml`, a home section and one page `content/a.md`.
 pub fn tiny_site(root: &Path) {
     write(
         root,

@@ -548,7 +548,7 @@ impl Warm {
             i,
         );
         let old_meta = self.metas[i].clone();
-        let rendered = new_meta.map_err(Diagnostics::from).and_then(|meta| {
+        let rendered = new_meta.and_then(|meta| {
             self.metas[i] = meta;
             self.render(&|j: &Job| matches!(j, Job::Page(k) if *k == i))
         });
