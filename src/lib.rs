@@ -489,6 +489,7 @@ fn edition_stages(
             }
             if let Ok(md) = &mut r {
                 md.html.shrink_to_fit();
+                md.summary_html.shrink_to_fit();
             }
             progress::tick();
             r
