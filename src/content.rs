@@ -1001,32 +1001,51 @@ fn read_and_split(
     on_read: Option<OnRead>,
     errors: &mut Diagnostics,
 ) -> Option<Parsed> {
-    // Read through the open file (as `fs::read` does, sized from it), so
-    // that `on_read` gets the metadata of the file these bytes came from.
-    let read = || -> std::io::Result<Vec<u8>> {
-        let mut f = std::fs::File::open(file)?;
-        let mut bytes = Vec::new();
-        std::io::Read::read_to_end(&mut f, &mut bytes)?;
-        if let Some(on_read) = on_read {
-            on_read(file, &bytes, &f.metadata()?);
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    // Read through the open file, so that `on_read` gets the metadata of the
+    // file these bytes came from, into a buffer each thread keeps (the front
+    // matter and body are copied out of it). `File::read_to_end` would first
+    // ask the file's size and position (`statx`, `lseek`) to size a new
+    // buffer: two of the seven system calls per page, for a buffer already
+    // large enough. Read through `Take`, it just reads until the end.
+    BUFFER.with_borrow_mut(|bytes| {
+        bytes.clear();
+        let mut read = || -> std::io::Result<()> {
+            let mut f = std::fs::File::open(file)?;
+            bytes.reserve(16 * 1024);
+            std::io::Read::read_to_end(&mut std::io::Read::take(&mut f, u64::MAX), bytes)?;
+            if let Some(on_read) = on_read {
+                on_read(file, bytes, &f.metadata()?);
+            }
+            Ok(())
+        };
+        let parsed = match read() {
+            Ok(()) => split_read(file, bytes, errors),
+            Err(e) => {
+                errors.push(Diagnostic::file(file, format!("cannot read: {e}")));
+                None
+            }
+        };
+        // An exceptionally large file's room is not kept for the rest.
+        if bytes.capacity() > 1 << 20 {
+            *bytes = Vec::new();
         }
-        Ok(bytes)
-    };
-    let bytes = match read() {
-        Ok(b) => b,
-        Err(e) => {
-            errors.push(Diagnostic::file(file, format!("cannot read: {e}")));
-            return None;
-        }
-    };
+        parsed
+    })
+}
+
+/// Checks the bytes of a Markdown file as UTF-8 and splits them.
+fn split_read(file: &Path, bytes: &[u8], errors: &mut Diagnostics) -> Option<Parsed> {
     // Vietnamese is mostly multi-byte text, where the standard library's
     // check runs byte by byte (a tenth of loading 10 000 articles); SIMD
     // validation is several times faster. Invalid files, rare, are checked
     // again for the position of the first bad byte.
-    let text = match simdutf8::basic::from_utf8(&bytes) {
+    let text = match simdutf8::basic::from_utf8(bytes) {
         Ok(t) => t,
         Err(_) => {
-            let offset = std::str::from_utf8(&bytes).map_or_else(|e| e.valid_up_to(), str::len);
+            let offset = std::str::from_utf8(bytes).map_or_else(|e| e.valid_up_to(), str::len);
             let line = bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1;
             errors.push(Diagnostic::at(
                 file,

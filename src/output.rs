@@ -476,7 +476,7 @@ impl Stager {
         files: &[OutputFile],
         record: impl FnOnce() -> Option<String>,
     ) -> io::Result<WriteStats> {
-        if let Some(bad) = files.iter().find(|f| !writable_path(&f.path)) {
+        if let Some(bad) = files.par_iter().find_first(|f| !writable_path(&f.path)) {
             return Err(refused(&bad.path));
         }
         let pending: Vec<&OutputFile> = {
