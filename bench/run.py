@@ -23,7 +23,9 @@ disk: earlier outputs are moved aside rather than deleted until the end
 (see `fresh`), and what earlier runs left to write is flushed first.
 
 It prints the figures, the ratios and whether each target of the
-performance issue is met. Nothing here is a test: it measures.
+performance issue is met, and beside the figures on disk the seconds in
+which some task waited on the disk (Linux's /proc/pressure/io): a run whose
+disk stalled says so. Nothing here is a test: it measures.
 """
 import argparse
 import os
@@ -44,11 +46,34 @@ def sh(cmd, **kw):
     return subprocess.run(cmd, check=True, **kw)
 
 
+def io_stalled():
+    """Seconds, since boot, in which some task waited on the disk (Linux's
+    pressure stall information); None where the kernel does not tell."""
+    try:
+        with open("/proc/pressure/io") as f:
+            for line in f:
+                if line.startswith("some "):
+                    return int(line.rsplit("total=", 1)[1]) / 1e6
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+# Seconds stalled on the disk during each named set of runs (medians), to
+# print beside the figures: on this VM the disk's moods move the on-disk
+# figures by a factor of two from one run to the next (BENCHMARKS.md).
+STALLS = {}
+
+
 def timed(cmd, cwd=None, env=None):
-    """Wall seconds and peak RSS (MB) of one run of `cmd`."""
+    """Wall seconds and peak RSS (MB) of one run of `cmd`; the seconds in
+    which something waited on the disk meanwhile go to `timed.stalled`."""
+    before = io_stalled()
     start = time.perf_counter()
     p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, cwd=cwd, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - start
+    after = io_stalled()
+    timed.stalled = after - before if before is not None and after is not None else None
     if p.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{p.stdout}\n{p.stderr}")
     peak_kb = int(p.stderr.strip().splitlines()[-1])
@@ -145,9 +170,19 @@ def warm_inputs(site):
                     pass
 
 
-def median_runs(runs, fn):
-    results = [fn() for _ in range(runs)]
+def median_runs(runs, fn, label=None):
+    results, stalls = [], []
+    for _ in range(runs):
+        results.append(fn())
+        stalls.append(timed.stalled)
+    if label and None not in stalls:
+        STALLS[label] = statistics.median(stalls)
     return statistics.median(r[0] for r in results), max(r[1] for r in results), results[-1][2]
+
+
+def stalled(label):
+    """`, disk stalls 0.42 s` for a set of runs, when the kernel told."""
+    return f", disk stalls {STALLS[label]:.2f} s" if label in STALLS else ""
 
 
 def ensure_hugo():
@@ -166,7 +201,7 @@ def minhbach_figures(site, runs):
         return timed([BIN, "build", "--root", site])
 
     with_search(site, False)
-    clean_t, clean_mem, _ = median_runs(runs, clean)
+    clean_t, clean_mem, _ = median_runs(runs, clean, "minhbach clean")
     re_t, re_mem, re_log = median_runs(runs, lambda: timed([BIN, "build", "--root", site]))
     files = sum(len(f) for _, _, f in os.walk(out))
 
@@ -192,7 +227,7 @@ def minhbach_figures(site, runs):
         fresh(dest)
         return timed(["cp", "-r", out, dest])
 
-    cp_t, _, _ = median_runs(runs, copy)
+    cp_t, _, _ = median_runs(runs, copy, "cp -r")
     fresh(os.path.join(OUT, "cp-floor"))
 
     env = dict(os.environ, MINHBACH_TIMINGS="1")
@@ -244,7 +279,7 @@ def hugo_figures(site, runs):
         fresh(out)
         return timed(["hugo", "--quiet"], cwd=site)
 
-    clean_t, clean_mem, _ = median_runs(runs, clean)
+    clean_t, clean_mem, _ = median_runs(runs, clean, "hugo clean")
     re_t, re_mem, _ = median_runs(runs, lambda: timed(["hugo", "--quiet"], cwd=site))
     files = sum(len(f) for _, _, f in os.walk(out))
     return {"clean": clean_t, "clean_mem": clean_mem, "rebuild": re_t, "rebuild_mem": re_mem, "files": files}
@@ -302,10 +337,10 @@ def main():
     print(f"machine: {os.cpu_count()} cores; corpus: {a.articles} articles; {a.runs} runs each, medians\n")
 
     m = minhbach_figures(site, a.runs)
-    print(f"minhbach clean build (no search)  {m['clean']:7.2f} s   peak {m['clean_mem']:6.0f} MB   {m['files']} files")
+    print(f"minhbach clean build (no search)  {m['clean']:7.2f} s   peak {m['clean_mem']:6.0f} MB   {m['files']} files{stalled('minhbach clean')}")
     print(f"minhbach rebuild, nothing changed {m['rebuild']:7.2f} s   peak {m['rebuild_mem']:6.0f} MB   {'(up to date: nothing built)' if m['up_to_date'] else '(built)'}")
     print(f"minhbach rebuild, one article edit{m['edit']:7.2f} s   peak {m['edit_mem']:6.0f} MB")
-    print(f"cp -r of minhbach's output        {m['cp']:7.2f} s")
+    print(f"cp -r of minhbach's output        {m['cp']:7.2f} s   {stalled('cp -r')[2:]}")
     print(f"minhbach clean build with search  {m['search']:7.2f} s   peak {m['search_mem']:6.0f} MB   (search adds {m['search'] - m['clean']:.2f} s)")
     if m["pagefind_cli"]:
         print(f"Pagefind {PAGEFIND}'s CLI on those pages  {m['pagefind_cli'][0]:7.2f} s   peak {m['pagefind_cli'][1]:6.0f} MB   (the same index built apart)")
@@ -316,7 +351,7 @@ def main():
         hv = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.strip()
         h = hugo_figures(corpus(a.articles, "hugo"), a.runs)
         print(f"\n{hv}")
-        print(f"hugo clean build                  {h['clean']:7.2f} s   peak {h['clean_mem']:6.0f} MB   {h['files']} files")
+        print(f"hugo clean build                  {h['clean']:7.2f} s   peak {h['clean_mem']:6.0f} MB   {h['files']} files{stalled('hugo clean')}")
         print(f"hugo rebuild over its output      {h['rebuild']:7.2f} s   peak {h['rebuild_mem']:6.0f} MB")
     elif not a.no_hugo:
         print("\nhugo: not available (apt-get install hugo failed)")
@@ -346,7 +381,10 @@ def main():
         warm_inputs(big)
         fresh(out)
         t, mem, _ = timed([BIN, "build", "--root", big])
+        big_stalls = timed.stalled
         target(f"{a.articles * 10} articles vs {a.articles}", f"{t:.2f} s = {t / m['clean']:.1f}x, {mem:.0f} MB", "<= 10x", t <= 10 * m["clean"])
+        if big_stalls is not None:
+            print(f"  {'':<34} (disk stalls during it: {big_stalls:.2f} s)")
     empty_trash(then_wait=False)
 
 
