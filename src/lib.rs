@@ -297,6 +297,11 @@ fn pipeline(
             None
         }
     };
+    // The site's static files are known before anything is rendered: a site's
+    // own static/robots.txt replaces the generated one, which then is not
+    // written at all.
+    let statics = static_files(&base, &mut errors);
+    let own_robots = statics.iter().any(|f| f.path == "robots.txt");
     let mut files = Vec::new();
     let mut page_count = 0;
     for (k, ((e, translations), urls)) in editions
@@ -325,9 +330,8 @@ fn pipeline(
             links: urls,
         };
         // An edition is built as a site of its own, then moved under its
-        // prefix. Every file goes to the writer as it is made, but for
-        // `robots.txt` (a site's own static one replaces it) and the static
-        // files, written with the rest at the end.
+        // prefix. Every file goes to the writer as it is made; the static
+        // files are written with the rest at the end.
         let prefixed = |mut f: OutputFile| {
             if !e.site.prefix.is_empty() {
                 f.path = format!("{}{}", e.site.prefix, f.path);
@@ -378,13 +382,8 @@ fn pipeline(
                 // Written here, these were a hundredth of a clean build at its
                 // end (the sitemap alone is 1.6 MB at 10 000 articles).
                 out.into_iter()
-                    .map(|f| {
-                        if f.path == "robots.txt" {
-                            prefixed(f)
-                        } else {
-                            emit(f)
-                        }
-                    })
+                    .filter(|f| !(own_robots && f.path == "robots.txt"))
+                    .map(emit)
                     .collect::<Vec<_>>()
             },
         );
@@ -399,11 +398,6 @@ fn pipeline(
         timings.lap("render+feeds+downloads");
         files_of_edition.extend(out);
         files.extend(files_of_edition);
-    }
-    let statics = static_files(&base, &mut errors);
-    // A site's own static/robots.txt replaces the generated one.
-    if statics.iter().any(|f| f.path == "robots.txt") {
-        files.retain(|f| f.path != "robots.txt");
     }
     files.extend(statics);
     let unwritable: Vec<Diagnostic> = files

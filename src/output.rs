@@ -476,9 +476,6 @@ impl Stager {
         files: &[OutputFile],
         record: impl FnOnce() -> Option<String>,
     ) -> io::Result<WriteStats> {
-        if let Some(bad) = files.par_iter().find_first(|f| !writable_path(&f.path)) {
-            return Err(refused(&bad.path));
-        }
         let pending: Vec<&OutputFile> = {
             let staged = self.staged.get_mut().expect("stager lock");
             files
@@ -486,6 +483,11 @@ impl Stager {
                 .filter(|f| !staged.contains_key(&f.path))
                 .collect()
         };
+        // A staged file's path was checked when it was staged (`stage` leaves
+        // the others to this point): only the rest are looked at again.
+        if let Some(bad) = pending.iter().find(|f| !writable_path(&f.path)) {
+            return Err(refused(&bad.path));
+        }
         let results: Vec<(String, io::Result<Staged>)> = pending
             .par_iter()
             .map(|f| (f.path.clone(), self.stage_one(f)))
