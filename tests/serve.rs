@@ -415,3 +415,32 @@ fn serve_rebuilds_english_edition_pages() {
     assert!(vi.contains("href=\"/en/tin-tuc/story-b/\""), "{vi}");
     assert!(vi.contains("hreflang=\"en\""));
 }
+
+/// Regression: an edit that changed a page's `updated` date republished the
+/// sitemap files, `robots.txt` among them, over the site's own static one.
+#[test]
+fn serve_keeps_a_sites_own_robots_txt_when_an_edit_changes_a_date() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = site(tmp.path());
+    let own = "User-agent: *\nDisallow: /noi-bo/\n";
+    write(&root, "static/robots.txt", own);
+    let serve = Serve::start(&root);
+    assert_eq!(
+        serve.get("/robots.txt"),
+        (200, own.to_string()),
+        "{}",
+        serve.log()
+    );
+    let events = serve.events();
+    std::thread::sleep(Duration::from_millis(300));
+    events.drain();
+
+    write(
+        &root,
+        "content/tin-tuc/a.md",
+        "+++\ntitle = \"Bài A\"\ndate = 2024-01-01\nupdated = 2024-02-01\n[taxonomies]\ntags = [\"chuyển đổi số\"]\n+++\nNội dung A, cập nhật.\n",
+    );
+    events.wait("reload", "\"/sitemap.xml\"", &serve);
+    assert!(serve.get("/sitemap.xml").1.contains("2024-02-01"));
+    assert_eq!(serve.get("/robots.txt").1, own);
+}

@@ -764,12 +764,14 @@ impl Warm {
             files.extend(feeds::feed_files(&self.site, &self.model));
         }
         if updated_changed {
-            files.extend(feeds::sitemap_files(
-                &self.site,
-                &self.model,
-                &self.data,
-                &[],
-            ));
+            // Only the sitemap holds dates. `robots.txt`, made with it, names
+            // the sitemaps of every edition (this call knows only one) and
+            // may be the site's own static file: the full build's stays.
+            files.extend(
+                feeds::sitemap_files(&self.site, &self.model, &self.data, &[])
+                    .into_iter()
+                    .filter(|f| f.path != "robots.txt"),
+            );
         }
         let changed = publish(shared, files);
         if !changed.is_empty() {
