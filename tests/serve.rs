@@ -122,6 +122,14 @@ impl Serve {
         });
         Events(rx)
     }
+
+    /// A tab's event stream once the start-up's own events are past.
+    fn settled_events(&self) -> Events {
+        let events = self.events();
+        std::thread::sleep(Duration::from_millis(300));
+        events.drain();
+        events
+    }
 }
 
 struct Events(mpsc::Receiver<(String, String)>);
@@ -244,9 +252,7 @@ fn serve_rebuilds_reloads_and_keeps_the_last_good_site() {
     assert_eq!(serve.get("/khong-co/").0, 404);
     assert_eq!(serve.get("/tin-tuc/a").0, 301);
 
-    let events = serve.events();
-    std::thread::sleep(Duration::from_millis(300));
-    events.drain();
+    let events = serve.settled_events();
 
     // 1. An edited body: the page's reload event, then the new text.
     write(
@@ -385,9 +391,7 @@ fn serve_rebuilds_english_edition_pages() {
     assert_eq!(status, 200, "{}", serve.log());
     assert!(page.contains("Text A."));
     assert!(page.contains("lang=\"en\""));
-    let events = serve.events();
-    std::thread::sleep(Duration::from_millis(300));
-    events.drain();
+    let events = serve.settled_events();
 
     write(
         &root,
@@ -431,9 +435,7 @@ fn serve_keeps_a_sites_own_robots_txt_when_an_edit_changes_a_date() {
         "{}",
         serve.log()
     );
-    let events = serve.events();
-    std::thread::sleep(Duration::from_millis(300));
-    events.drain();
+    let events = serve.settled_events();
 
     write(
         &root,
