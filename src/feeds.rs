@@ -198,15 +198,8 @@ pub fn feed_files(site: &Site, model: &Model) -> Vec<OutputFile> {
 /// URLs per sitemap file, as the sitemaps protocol allows.
 pub const SITEMAP_LIMIT: usize = 50_000;
 
-/// `sitemap.xml` (an index of `sitemap-N.xml` files above the limit) and,
-/// for the default edition, `robots.txt`, which also names the sitemaps of
-/// the other editions (`other_sitemaps`, absolute URLs).
-pub fn sitemap_files(
-    site: &Site,
-    model: &Model,
-    data: &Data,
-    other_sitemaps: &[String],
-) -> Vec<OutputFile> {
+/// `sitemap.xml` (an index of `sitemap-N.xml` files above the limit).
+pub fn sitemap_files(site: &Site, model: &Model, data: &Data) -> Vec<OutputFile> {
     let mut urls: Vec<(String, Option<String>)> = Vec::new();
     for s in &model.content.sections {
         urls.push((site.absolute(&s.path), None));
@@ -293,17 +286,24 @@ pub fn sitemap_files(
         index.push_str("</sitemapindex>\n");
         out.push(OutputFile::bytes("sitemap.xml", index, &cfg));
     }
-    if site.is_default_edition() {
-        let mut robots = format!(
-            "User-agent: *\nAllow: /\n\nSitemap: {}\n",
-            site.absolute("sitemap.xml")
-        );
-        for url in other_sitemaps {
-            let _ = writeln!(robots, "Sitemap: {url}");
-        }
-        out.push(OutputFile::bytes("robots.txt", robots, &cfg));
-    }
     out
+}
+
+/// `robots.txt`, one per host: for the default edition, naming its sitemap
+/// and those of the other editions (`other_sitemaps`, absolute URLs); `None`
+/// for the others. A site's own static `robots.txt` replaces it.
+pub fn robots_txt(site: &Site, other_sitemaps: &[String]) -> Option<OutputFile> {
+    if !site.is_default_edition() {
+        return None;
+    }
+    let mut robots = format!(
+        "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+        site.absolute("sitemap.xml")
+    );
+    for url in other_sitemaps {
+        let _ = writeln!(robots, "Sitemap: {url}");
+    }
+    Some(OutputFile::bytes("robots.txt", robots, site.config_file()))
 }
 
 #[cfg(test)]

@@ -299,7 +299,7 @@ fn pipeline(
     };
     // The site's static files are known before anything is rendered: a site's
     // own static/robots.txt replaces the generated one, which then is not
-    // written at all.
+    // made at all.
     let statics = static_files(&base, &mut errors);
     let own_robots = statics.iter().any(|f| f.path == "robots.txt");
     let mut files = Vec::new();
@@ -350,7 +350,6 @@ fn pipeline(
         // Feeds, sitemaps and downloads need no rendered page: they are made
         // alongside the pages, by whichever worker is free (serially after
         // them, they were a fiftieth of a build with one core idle).
-        let other_sitemaps: &[String] = if k == 0 { &sitemaps } else { &[] };
         let (rendered, out) = rayon::join(
             || {
                 templates.as_ref().map(|t| {
@@ -367,12 +366,10 @@ fn pipeline(
             },
             || {
                 let mut out = feeds::feed_files(&e.site, &e.model);
-                out.extend(feeds::sitemap_files(
-                    &e.site,
-                    &e.model,
-                    &e.data,
-                    other_sitemaps,
-                ));
+                out.extend(feeds::sitemap_files(&e.site, &e.model, &e.data));
+                if !own_robots {
+                    out.extend(feeds::robots_txt(&e.site, &sitemaps));
+                }
                 out.extend(downloads::files(&e.site, &e.data, &e.locale));
                 out.extend(e.assets.iter().map(|a| OutputFile {
                     path: a.dest.clone(),
@@ -381,10 +378,7 @@ fn pipeline(
                 }));
                 // Written here, these were a hundredth of a clean build at its
                 // end (the sitemap alone is 1.6 MB at 10 000 articles).
-                out.into_iter()
-                    .filter(|f| !(own_robots && f.path == "robots.txt"))
-                    .map(emit)
-                    .collect::<Vec<_>>()
+                out.into_iter().map(emit).collect::<Vec<_>>()
             },
         );
         let mut files_of_edition = match rendered {

@@ -764,14 +764,8 @@ impl Warm {
             files.extend(feeds::feed_files(&self.site, &self.model));
         }
         if updated_changed {
-            // Only the sitemap holds dates. `robots.txt`, made with it, names
-            // the sitemaps of every edition (this call knows only one) and
-            // may be the site's own static file: the full build's stays.
-            files.extend(
-                feeds::sitemap_files(&self.site, &self.model, &self.data, &[])
-                    .into_iter()
-                    .filter(|f| f.path != "robots.txt"),
-            );
+            // Of the files for machines, only the sitemap holds dates.
+            files.extend(feeds::sitemap_files(&self.site, &self.model, &self.data));
         }
         let changed = publish(shared, files);
         if !changed.is_empty() {
