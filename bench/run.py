@@ -146,14 +146,33 @@ def fresh(path):
     settle_disk()
 
 
+EMPTIED = os.path.join(OUT, ".trash-emptied")
+# How long ext4 without a journal keeps a deleted inode out of use when the
+# block of the inode table that holds it is dirty (60 s, plus 300 s while it
+# is not written): creating a file beside it dirties that block, so a build
+# that creates many files scans past every inode deleted in the last six
+# minutes, not only in the last one.
+INODE_QUARANTINE = 370
+
+
 def empty_trash(then_wait):
-    """Deletes the outputs moved aside; before timing anything, waits until
-    the deleted inodes are old enough not to slow file creation down."""
+    """Deletes the outputs moved aside, noting when; before timing anything,
+    waits until the inodes deleted last (by this run or the one before) are
+    old enough not to slow file creation down."""
     if os.path.isdir(TRASH):
         shutil.rmtree(TRASH)
-        if then_wait:
-            settle_disk()
-            time.sleep(65)
+        settle_disk()
+        with open(EMPTIED, "w") as f:
+            f.write(f"{time.time()}\n")
+    if then_wait and os.path.exists(EMPTIED):
+        try:
+            since = time.time() - float(open(EMPTIED).read())
+        except ValueError:
+            since = 0
+        if since < INODE_QUARANTINE:
+            wait = INODE_QUARANTINE - since
+            print(f"waiting {wait:.0f} s for the inodes deleted {since:.0f} s ago to be reusable", flush=True)
+            time.sleep(wait)
 
 
 def warm_inputs(site):
