@@ -761,7 +761,7 @@ pub fn page_meta_with_card(
     i: usize,
 ) -> Result<Value, Diagnostics> {
     let tera = edition_tera(site, model, templates, edition)?;
-    let shared = SharedViews::new(site, model, data, &[i]);
+    let shared = SharedViews::new(site, model, data, [i]);
     let meta = page_meta_value(site, model, data, edition.locale, &shared, i);
     Ok(add_card(&tera, site, model, templates, meta, i)?)
 }
@@ -774,9 +774,9 @@ fn page_metas_in(
     templates: &Templates,
     loc: &Locale,
 ) -> Result<Vec<Value>, Diagnostics> {
-    let all: Vec<usize> = (0..model.content.pages.len()).collect();
-    let shared = SharedViews::new(site, model, data, &all);
-    let results: Vec<Result<Value, Diagnostic>> = all
+    let pages = 0..model.content.pages.len();
+    let shared = SharedViews::new(site, model, data, pages.clone());
+    let results: Vec<Result<Value, Diagnostic>> = pages
         .into_par_iter()
         .map(|i| {
             let meta = page_meta_value(site, model, data, loc, &shared, i);
@@ -840,7 +840,12 @@ struct SharedViews<'m> {
 
 impl<'m> SharedViews<'m> {
     /// The views the pages `pages` of `model` need.
-    fn new(site: &Site, model: &'m Model, data: &Data, pages: &[usize]) -> Self {
+    fn new(
+        site: &Site,
+        model: &'m Model,
+        data: &Data,
+        pages: impl IntoIterator<Item = usize>,
+    ) -> Self {
         let sections = model
             .content
             .sections
@@ -854,7 +859,7 @@ impl<'m> SharedViews<'m> {
             .collect();
         let mut terms: HashMap<(&str, &str), Option<Value>> = HashMap::new();
         let mut authors: HashMap<&str, Value> = HashMap::new();
-        for &i in pages {
+        for i in pages {
             let fm = &model.page(i).fm;
             for (name, names) in &fm.taxonomies {
                 for t in names {
