@@ -13,8 +13,8 @@ packages if it is missing, then times, each several times (medians):
     MINHBACH_TIMINGS);
   * `cp -r` of minhbach's own output into a new folder (the floor);
   * Hugo: clean build into an empty folder and rebuild over its output;
-  * with --scale: a 100k-article corpus, to show no step grows faster than
-    the site;
+  * with --scale: a 100k-article corpus (medians too), to show no step
+    grows faster than the site, with its stage times;
   * the clean builds and `cp -r` again into memory (/dev/shm), to show the
     processors' share apart from the disk's.
 
@@ -252,7 +252,7 @@ def minhbach_figures(site, runs):
     env = dict(os.environ, MINHBACH_TIMINGS="1")
     fresh(out)
     _, _, log = timed([BIN, "build", "--root", site], env=env)
-    stages = {m.group(1).strip(): float(m.group(2)) for m in re.finditer(r"^\s+(\S[^\n]*?)\s+([\d.]+) ms(?:  .*)?$", log, re.M)}
+    stages = stage_times(log)
 
     with_search(site, True)
     search_t, search_mem, _ = median_runs(1, clean)
@@ -304,6 +304,60 @@ def hugo_figures(site, runs):
     return {"clean": clean_t, "clean_mem": clean_mem, "rebuild": re_t, "rebuild_mem": re_mem, "files": files}
 
 
+def scale_figures(n, runs):
+    """The clean build of the n-article corpus, timed as the 10 000-article
+    one is (the median of `runs`, each into an empty folder): one run alone
+    is at the mercy of the machine's moods, and its ratio to a median says
+    little. Each run reports its stages; those of the median run are kept."""
+    big = corpus(n, "zola")
+    with_search(big, False)
+    out = os.path.join(big, "public")
+    warm_inputs(big)
+    env = dict(os.environ, MINHBACH_TIMINGS="1")
+    logs = []
+
+    def clean():
+        fresh(out)
+        r = timed([BIN, "build", "--root", big], env=env)
+        logs.append((r[0], r[2]))
+        return r
+
+    t, mem, _ = median_runs(runs, clean, "scale")
+    log = min(logs, key=lambda r: abs(r[0] - t))[1]
+    return {"clean": t, "clean_mem": mem, "each": [r[0] for r in logs], "stages": stage_times(log)}
+
+
+def stage_times(log):
+    """The stage times MINHBACH_TIMINGS prints, by stage."""
+    return {m.group(1).strip(): float(m.group(2)) for m in re.finditer(r"^\s+(\S[^\n]*?)\s+([\d.]+) ms(?:  .*)?$", log, re.M)}
+
+
+def fresh_memory_cost(mb=256, tries=3):
+    """What this machine takes to hand a program memory it has not touched
+    yet (first write to each page), in seconds per GB, for small (4 KB) and
+    huge (2 MB) pages: the best and worst of a few tries. On a virtual
+    machine the host may back the memory only then; a build holding 2 GB
+    (100 000 articles) pays this for each GB, and minhbach's allocator asks
+    for huge pages."""
+    import mmap
+    size = mb << 20
+    costs = {}
+    for label, advice in (("4 KB", getattr(mmap, "MADV_NOHUGEPAGE", None)), ("huge", getattr(mmap, "MADV_HUGEPAGE", None))):
+        if advice is None:
+            continue
+        runs = []
+        for _ in range(tries):
+            m = mmap.mmap(-1, size)
+            m.madvise(advice)
+            start = time.perf_counter()
+            for i in range(0, size, 4096):
+                m[i] = 1
+            runs.append((time.perf_counter() - start) * 1024 / mb)
+            m.close()
+        costs[label] = f"{min(runs):.2f}-{max(runs):.2f} s/GB"
+    return ", ".join(f"{k} pages {v}" for k, v in costs.items()) or "not measured"
+
+
 def tmpfs_figures(site_m, site_h, runs):
     """The same clean builds into memory (/dev/shm): what the processors
     take, without the disk. Printed apart from the targets' figures."""
@@ -353,7 +407,8 @@ def main():
     empty_trash(then_wait=True)
     sh(["cargo", "build", "--release", "-q"], cwd=ROOT)
     site = corpus(a.articles, "zola")
-    print(f"machine: {os.cpu_count()} cores; corpus: {a.articles} articles; {a.runs} runs each, medians\n")
+    print(f"machine: {os.cpu_count()} cores; corpus: {a.articles} articles; {a.runs} runs each, medians")
+    print(f"fresh memory (first touch): {fresh_memory_cost()}\n")
 
     m = minhbach_figures(site, a.runs)
     print(f"minhbach clean build (no search)  {m['clean']:7.2f} s   peak {m['clean_mem']:6.0f} MB   {m['files']} files{stalled('minhbach clean')}")
@@ -394,16 +449,12 @@ def main():
     print(f"  {'search index adds (no target)':<34} {m['search'] - m['clean']:.2f} s, peak {m['search_mem']:.0f} MB{pf}")
 
     if a.scale:
-        big = corpus(a.articles * 10, "zola")
-        with_search(big, False)
-        out = os.path.join(big, "public")
-        warm_inputs(big)
-        fresh(out)
-        t, mem, _ = timed([BIN, "build", "--root", big])
-        big_stalls = timed.stalled
+        big = scale_figures(a.articles * 10, a.runs)
+        t, mem = big["clean"], big["clean_mem"]
         target(f"{a.articles * 10} articles vs {a.articles}", f"{t:.2f} s = {t / m['clean']:.1f}x, {mem:.0f} MB", "<= 10x", t <= 10 * m["clean"])
-        if big_stalls is not None:
-            print(f"  {'':<34} (disk stalls during it: {big_stalls:.2f} s)")
+        each = ", ".join(f"{r:.2f}" for r in big["each"])
+        print(f"  {'':<34} (runs {each} s{stalled('scale')}; fresh memory then: {fresh_memory_cost()})")
+        print(f"  {'':<34} stages of the median run (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in big["stages"].items()))
     empty_trash(then_wait=False)
 
 

@@ -16,16 +16,17 @@ use minhbach::{Options, cmd, diag::Diagnostics, progress};
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
-// jemalloc's options, read when it starts (`_RJEM_MALLOC_CONF` in the
-// environment still overrides them). Its arenas and metadata are given
-// transparent huge pages where the kernel allows them (Debian's default is
-// "madvise", which this asks for): a build touches some 280 MB, and with
-// 4 KiB pages it took 73 000 page faults and as many TLB misses. On 10 000
-// articles: 5 000 faults, 11% less CPU time, 15 MB more peak memory
-// (BENCHMARKS.md).
-#[allow(non_upper_case_globals)]
-#[unsafe(export_name = "_rjem_malloc_conf")]
-pub static malloc_conf: &[u8; 31] = b"thp:always,metadata_thp:always\0";
+// jemalloc runs with its defaults: it does not ask for transparent huge
+// pages (`thp:always`, which earlier versions set). On a virtual machine
+// that hands freed memory back to its host (free page reporting, as here)
+// a huge page's first touch is the costly one: the kernel builds it from
+// memory the host has taken back, where small pages mostly come from memory
+// just freed. With a few seconds between builds, as builds run, the clean
+// build of 10 000 articles took 1.30 s against 1.44 s with huge pages
+// (medians of 8, alternating), 100 000 articles 13.0 s against 16.0 s and
+// the search index build 32.6 s against 44.1 s; peak memory 242 -> 222 MB
+// on 10 000 (BENCHMARKS.md). `_RJEM_MALLOC_CONF=thp:always` still asks for
+// them.
 
 #[derive(Parser)]
 #[command(

@@ -254,12 +254,13 @@ source = {{ name = \"Báo\", url = \"http://127.0.0.1:{port}/ok\" }}\n+++\n\
     assert!(err.contains("2 broken"), "{err}");
 }
 
-/// The binary's own jemalloc options (`malloc_conf` in main.rs) are the
-/// ones in force: huge pages for the allocator's memory, a tenth of a large
-/// build's CPU time. The symbol is only read if the linker kept it under the
-/// name jemalloc looks for; jemalloc prints the options it runs with.
+/// The allocator asks for no huge pages (see main.rs): on a virtual machine
+/// that hands freed memory back to its host, their first touch cost a clean
+/// build of 100 000 articles a fifth of its time and the search index a
+/// quarter. jemalloc prints the options it runs with; these are its
+/// defaults, which the `thp:always` the binary used to set overrode.
 #[test]
-fn the_allocator_runs_with_huge_pages_asked_for() {
+fn the_allocator_asks_for_no_huge_pages() {
     let dir = tempfile::tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_minhbach"))
         .arg("--version")
@@ -272,9 +273,9 @@ fn the_allocator_runs_with_huge_pages_asked_for() {
         .expect("the binary runs");
     assert!(o.status.success(), "{}", stderr(&o));
     let printed = format!("{}{}", stderr(&o), String::from_utf8_lossy(&o.stdout));
-    assert!(printed.contains("opt.thp: \"always\""), "{printed}");
+    assert!(printed.contains("opt.thp: \"default\""), "{printed}");
     assert!(
-        printed.contains("opt.metadata_thp: \"always\""),
+        printed.contains("opt.metadata_thp: \"disabled\""),
         "{printed}"
     );
 }
