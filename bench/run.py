@@ -336,9 +336,9 @@ def fresh_memory_cost(mb=256, tries=3):
     """What this machine takes to hand a program memory it has not touched
     yet (first write to each page), in seconds per GB, for small (4 KB) and
     huge (2 MB) pages: the best and worst of a few tries. On a virtual
-    machine the host may back the memory only then; a build holding 2 GB
-    (100 000 articles) pays this for each GB, and minhbach's allocator asks
-    for huge pages."""
+    machine the host may back the memory only then, and take it back soon
+    after it is freed; a build holding 2 GB (100 000 articles) pays this for
+    each GB (why minhbach's allocator asks for no huge pages: BENCHMARKS.md)."""
     import mmap
     size = mb << 20
     costs = {}
