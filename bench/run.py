@@ -28,6 +28,7 @@ which some task waited on the disk (Linux's /proc/pressure/io): a run whose
 disk stalled says so. Nothing here is a test: it measures.
 """
 import argparse
+import mmap
 import os
 import re
 import shutil
@@ -339,7 +340,6 @@ def fresh_memory_cost(mb=256, tries=3):
     machine the host may back the memory only then, and take it back soon
     after it is freed; a build holding 2 GB (100 000 articles) pays this for
     each GB (why minhbach's allocator asks for no huge pages: BENCHMARKS.md)."""
-    import mmap
     size = mb << 20
     costs = {}
     for label, advice in (("4 KB", getattr(mmap, "MADV_NOHUGEPAGE", None)), ("huge", getattr(mmap, "MADV_HUGEPAGE", None))):
