@@ -2092,6 +2092,32 @@ fn page_meta<'a>(
 mod tests {
     use super::*;
 
+    /// Tera's maps must keep insertion order (front matter's and the
+    /// configuration's order in templates, the same output every build) and
+    /// hash with aHash: the patched Tera of vendor/tera (PATCH.md).
+    #[test]
+    fn template_maps_keep_their_order_and_do_not_hash_with_siphash() {
+        let map = std::any::type_name::<tera::value::Map>();
+        assert!(map.contains("IndexMap") && map.contains("ahash"), "{map}");
+        let mut tera = Tera::default();
+        tera.add_raw_template("t", "{% for k, v in m %}{{ k }}={{ v }};{% endfor %}")
+            .unwrap();
+        let keys = ["zeta", "alpha", "mu", "beta", "omega", "gamma", "delta"];
+        let keys: Vec<String> = (0..4)
+            .flat_map(|i| keys.map(|k| format!("{k}{i}")))
+            .collect();
+        let m: tera::value::Map = (keys.iter().cloned().zip(0i64..))
+            .map(|(k, v)| (tera::value::Key::from(k), Value::from(v)))
+            .collect();
+        let mut ctx = Context::new();
+        ctx.insert_value("m", Value::from(m));
+        let out = tera.render("t", &ctx).unwrap();
+        let expected: String = (keys.iter().zip(0..))
+            .map(|(k, v)| format!("{k}={v};"))
+            .collect();
+        assert_eq!(out, expected);
+    }
+
     #[test]
     fn pagers_shown_are_the_ends_and_the_current_ones_neighbours() {
         assert_eq!(shown_pagers(1, 0), [(0, false)]);
