@@ -288,28 +288,23 @@ pub fn render(body: &str, first_line: usize, host: &dyn Host) -> Result<Rendered
         let mut s = String::new();
         pulldown_cmark::html::push_html(&mut s, events[r.clone()].iter().cloned());
         out.summary_html = s;
-        out.summary_text = events[r]
-            .iter()
-            .filter_map(|e| match e {
-                Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
-                // Breaks and block ends separate words, so paragraphs do
-                // not run together.
-                Event::SoftBreak
-                | Event::HardBreak
-                | Event::End(
-                    TagEnd::Paragraph
-                    | TagEnd::Heading(_)
-                    | TagEnd::Item
-                    | TagEnd::BlockQuote(_)
-                    | TagEnd::TableCell
-                    | TagEnd::CodeBlock,
-                ) => Some(" "),
-                _ => None,
-            })
-            .collect::<String>()
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ");
+        let pieces = events[r].iter().filter_map(|e| match e {
+            Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+            // Breaks and block ends separate words, so paragraphs do
+            // not run together.
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::BlockQuote(_)
+                | TagEnd::TableCell
+                | TagEnd::CodeBlock,
+            ) => Some(" "),
+            _ => None,
+        });
+        out.summary_text = collapse_whitespace(pieces);
     }
     out.word_count = word_count;
     out.toc = nest_toc(toc_flat);
@@ -319,6 +314,33 @@ pub fn render(body: &str, first_line: usize, host: &dyn Host) -> Result<Rendered
     } else {
         Err(errors)
     }
+}
+
+/// The pieces joined, each run of whitespace made one space, none at either
+/// end: in one pass, without the whole text first collected and split.
+fn collapse_whitespace<'a>(pieces: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    let mut gap = false;
+    for piece in pieces {
+        let mut rest = piece;
+        loop {
+            let start = rest.trim_start();
+            gap |= start.len() != rest.len();
+            if start.is_empty() {
+                break;
+            }
+            let end = start.find(char::is_whitespace).unwrap_or(start.len());
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            // A word that ends a piece may go on in the next one (text
+            // split by an inline tag): no space is added between them.
+            out.push_str(&start[..end]);
+            rest = &start[end..];
+        }
+    }
+    out
 }
 
 fn unique_id(base: &str, used: &[String]) -> String {
@@ -533,6 +555,31 @@ fn count_words(s: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summary_whitespace_collapses_as_split_whitespace_and_join_do() {
+        let cases: &[&[&str]] = &[
+            &[],
+            &[""],
+            &["  "],
+            &["Đảng ủy", " ", "tỉnh"],
+            &["dân", "vận", " khéo "],
+            &["  đầu", "\u{a0}giữa\u{2003}", "cuối\n"],
+            &["a\t\tb", "", " ", "c  d"],
+        ];
+        for pieces in cases {
+            let expected = pieces
+                .concat()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert_eq!(
+                collapse_whitespace(pieces.iter().copied()),
+                expected,
+                "{pieces:?}"
+            );
+        }
+    }
 
     #[test]
     fn words_are_counted_as_ascii_whitespace_splits_them() {
