@@ -14,12 +14,15 @@
 //! build leaves none); and every output file must still have the size and
 //! modification time it was written with.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, FixedOffset};
+// Each input's path is hashed once per build: foldhash, not SipHash (the
+// keys are the site's own paths).
+use foldhash::{HashMap, HashMapExt};
 use rayon::prelude::*;
 use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
 

@@ -2,12 +2,15 @@
 //! whose bytes changed, each replaced atomically, and removes the files an
 //! earlier build wrote that this one no longer produces.
 
-use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
+// Output paths are hashed for each of a build's files (the manifest, the
+// staged set, the collision check): foldhash rather than SipHash, whose
+// protection against chosen keys these paths, the site's own, do not need.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_64;
 

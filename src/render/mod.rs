@@ -212,7 +212,7 @@ impl PageView<'_> {
         put("related", Value::from(self.related));
         put("json_ld", self.json_ld);
         put("lang", Value::from(self.lang));
-        Value::from(map)
+        Value::from_map(map)
     }
 }
 
@@ -821,7 +821,7 @@ fn page_meta_value(
             })
             .collect();
     map.insert("taxonomies".into(), Value::from(taxonomies));
-    Value::from(map)
+    Value::from_map(map)
 }
 
 /// Views that many pages' metadata hold alike, made once: a tera map is
@@ -956,7 +956,7 @@ fn add_card(
     let card = Value::safe_string(&String::from_utf8_lossy(&html));
     let mut map = meta.into_map().unwrap_or_default();
     map.insert("card".into(), card);
-    Ok(Value::from(map))
+    Ok(Value::from_map(map))
 }
 
 /// What a template rendered for no page in particular (a card, a site
@@ -2094,11 +2094,14 @@ mod tests {
 
     /// Tera's maps must keep insertion order (front matter's and the
     /// configuration's order in templates, the same output every build) and
-    /// hash with aHash: the patched Tera of vendor/tera (PATCH.md).
+    /// hash with foldhash: the patched Tera of vendor/tera (PATCH.md).
     #[test]
     fn template_maps_keep_their_order_and_do_not_hash_with_siphash() {
         let map = std::any::type_name::<tera::value::Map>();
-        assert!(map.contains("IndexMap") && map.contains("ahash"), "{map}");
+        assert!(
+            map.contains("IndexMap") && map.contains("foldhash"),
+            "{map}"
+        );
         let mut tera = Tera::default();
         tera.add_raw_template("t", "{% for k, v in m %}{{ k }}={{ v }};{% endfor %}")
             .unwrap();
@@ -2109,13 +2112,20 @@ mod tests {
         let m: tera::value::Map = (keys.iter().cloned().zip(0i64..))
             .map(|(k, v)| (tera::value::Key::from(k), Value::from(v)))
             .collect();
-        let mut ctx = Context::new();
-        ctx.insert_value("m", Value::from(m));
-        let out = tera.render("t", &ctx).unwrap();
         let expected: String = (keys.iter().zip(0..))
             .map(|(k, v)| format!("{k}={v};"))
             .collect();
-        assert_eq!(out, expected);
+        // `from_map` (the patch's other change) wraps the map as it is:
+        // the same order, and its keys found by name (past 12 keys Tera
+        // looks them up through the hash index rather than scanning).
+        let wrapped = Value::from_map(m.clone());
+        for value in [Value::from(m), wrapped] {
+            let mut ctx = Context::new();
+            ctx.insert_value("m", value);
+            assert_eq!(tera.render("t", &ctx).unwrap(), expected);
+            let out = Tera::one_off("{{ m.omega3 }}/{{ m.zeta0 }}", &ctx, false).unwrap();
+            assert_eq!(out, "25/0");
+        }
     }
 
     #[test]

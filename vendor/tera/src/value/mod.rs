@@ -28,7 +28,7 @@ pub type Map = HashMap<Key<'static>, Value>;
 
 /// The internal HashMap type used by Tera.
 #[cfg(feature = "preserve_order")]
-pub type Map = indexmap::IndexMap<Key<'static>, Value, ahash::RandomState>;
+pub type Map = indexmap::IndexMap<Key<'static>, Value, foldhash::fast::FixedState>;
 
 #[inline]
 pub(crate) fn format_map(map: &Map, f: &mut impl std::io::Write) -> std::io::Result<()> {
@@ -721,6 +721,14 @@ impl Value {
         match self.inner {
             ValueInner::Map(arc) => Some(Arc::try_unwrap(arc).unwrap_or_else(|arc| (*arc).clone())),
             _ => None,
+        }
+    }
+
+    /// A map value holding `map` as it is: unlike `Value::from(map)`, no
+    /// key is inserted (and hashed) again. (minhbach's patch, PATCH.md.)
+    pub fn from_map(map: Map) -> Value {
+        Value {
+            inner: ValueInner::Map(Arc::new(map)),
         }
     }
 
