@@ -122,7 +122,8 @@ pub fn generate(opts: &Options) -> Result<Generated, Diagnostics> {
 /// made: the returned files hold only the names of those pages
 /// ([`output::Body::Staged`]), and `stager` has their bytes on disk under
 /// temporary names, for [`output::Stager::commit`]. Pages stay in memory
-/// only while a later stage needs them (search). `seen`, when given, is told
+/// only while a later stage needs them (search), and so does the pages'
+/// HTML: the returned `stages.model.page_md` holds none. `seen`, when given, is told
 /// of every Markdown source as it is read, for the build record.
 pub fn generate_into(
     opts: &Options,
@@ -252,7 +253,7 @@ fn pipeline(
         editions.push((e, urls));
     }
     drop(data);
-    let (editions, edition_links): (Vec<EditionStages>, Vec<HashMap<String, String>>) =
+    let (mut editions, edition_links): (Vec<EditionStages>, Vec<HashMap<String, String>>) =
         editions.into_iter().unzip();
 
     // Which pages exist in which editions, for hreflang and the switcher.
@@ -305,7 +306,7 @@ fn pipeline(
     let mut files = Vec::new();
     let mut page_count = 0;
     for (k, ((e, translations), urls)) in editions
-        .iter()
+        .iter_mut()
         .zip(translations)
         .zip(&edition_links)
         .enumerate()
@@ -347,6 +348,16 @@ fn pipeline(
             }
             None => prefixed(f).held(),
         };
+        // A build needs a page's HTML for nothing but its page: handed over,
+        // each goes once its page is rendered (see [`render::render`]).
+        let bodies = stager.is_some().then(|| {
+            e.model
+                .page_md
+                .iter_mut()
+                .map(|m| std::mem::take(&mut m.html))
+                .collect()
+        });
+        let e = &*e;
         // Feeds, sitemaps and downloads need no rendered page: they are made
         // alongside the pages, by whichever worker is free (serially after
         // them, they were a fiftieth of a build with one core idle).
@@ -360,6 +371,7 @@ fn pipeline(
                         &e.indicator_html,
                         t,
                         &edition,
+                        bodies,
                         &emit,
                     )
                 })

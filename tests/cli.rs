@@ -279,3 +279,27 @@ fn the_allocator_asks_for_no_huge_pages() {
         "{printed}"
     );
 }
+
+/// Freed memory goes back to the system within a second, by jemalloc's
+/// background thread, and straight to `MADV_DONTNEED` (see main.rs): the
+/// files a large build writes then reuse the memory its written pages'
+/// bodies held. jemalloc prints the options it runs with.
+#[test]
+fn the_allocator_hands_freed_memory_back_within_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_minhbach"))
+        .arg("--version")
+        .current_dir(dir.path())
+        .env("_RJEM_MALLOC_CONF", "stats_print:true")
+        .output()
+        .expect("the binary runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let printed = format!("{}{}", stderr(&o), String::from_utf8_lossy(&o.stdout));
+    for opt in [
+        "opt.background_thread: true",
+        "opt.dirty_decay_ms: 1000 ",
+        "opt.muzzy_decay_ms: 0 ",
+    ] {
+        assert!(printed.contains(opt), "{opt} not in:\n{printed}");
+    }
+}

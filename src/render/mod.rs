@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Datelike, FixedOffset};
 use rayon::prelude::*;
@@ -560,6 +560,9 @@ struct Ctx<'a> {
     /// Site path → the versions of that page in the other editions.
     translations: HashMap<String, Value>,
     no_translations: Value,
+    /// The pages' HTML when a build moved it out of the model: each is taken
+    /// (and freed) by its page's job, see [`render`].
+    bodies: Option<Vec<Mutex<String>>>,
 }
 
 /// One output (or a few: a pager and its redirect) to render. Public so that
@@ -717,6 +720,15 @@ pub fn translations(
 /// rest), handing each file to `emit` as soon as it is made (from the
 /// rendering threads) and returning what `emit` returns: a build passes
 /// each page on to the writer and keeps only its name.
+///
+/// `bodies`, when given, are the pages' HTML (by page index) moved out of
+/// `model.page_md`, which then holds none: a build needs a page's HTML only
+/// for the page itself, and each is freed as soon as its page is rendered.
+/// On 100 000 articles (1.1 GB of bodies) that lowered the peak of the
+/// build's heap plus the files it had written from 4.10 to 3.57-3.65 GB
+/// (into /dev/shm, twice each): the freed bodies hold what is made after
+/// them and, handed back to the system (`main.rs`), the files' page cache.
+#[allow(clippy::too_many_arguments)]
 pub fn render(
     site: &Site,
     model: &Model,
@@ -724,6 +736,7 @@ pub fn render(
     indicator_html: &[String],
     templates: &Templates,
     edition: &Edition,
+    bodies: Option<Vec<String>>,
     emit: &(dyn Fn(OutputFile) -> OutputFile + Sync),
 ) -> Result<Vec<OutputFile>, Diagnostics> {
     render_jobs(
@@ -735,6 +748,7 @@ pub fn render(
         edition,
         None,
         None,
+        bodies,
         emit,
     )
 }
@@ -1064,6 +1078,7 @@ pub fn render_selected(
         edition,
         Some(metas),
         Some(keep),
+        None,
         &|f| f,
     )
 }
@@ -1187,6 +1202,7 @@ fn render_jobs(
     edition: &Edition,
     metas: Option<Vec<Value>>,
     keep: Option<&(dyn Fn(&Job) -> bool + Sync)>,
+    bodies: Option<Vec<String>>,
     emit: &(dyn Fn(OutputFile) -> OutputFile + Sync),
 ) -> Result<Vec<OutputFile>, Diagnostics> {
     let loc = edition.locale;
@@ -1233,6 +1249,7 @@ fn render_jobs(
             .map(|(k, v)| (k.clone(), Value::from_serializable(v)))
             .collect(),
         no_translations: Value::from_serializable(&Vec::<Translation>::new()),
+        bodies: bodies.map(|b| b.into_iter().map(Mutex::new).collect()),
     };
 
     let mut jobs = job_list(site, model, data);
@@ -1493,10 +1510,16 @@ impl Ctx<'_> {
         let m = self.model;
         let p = m.page(i);
         let md = &m.page_md[i];
+        // Taken, the body is freed with this page's view: see [`render`].
+        let owned = self
+            .bodies
+            .as_ref()
+            .map(|b| std::mem::take(&mut *b[i].lock().unwrap_or_else(PoisonError::into_inner)));
+        let body = owned.as_deref().unwrap_or(&md.html);
         let (prev, next) = m.neighbours[i];
         let view = PageView {
             meta: &self.metas[i],
-            content: &md.html,
+            content: body,
             toc: &md.toc,
             previous: prev.map(|j| self.metas[j].clone()),
             next: next.map(|j| self.metas[j].clone()),
@@ -1524,7 +1547,7 @@ impl Ctx<'_> {
         let mut ctx = Context::new();
         ctx.insert_value("page", view.into_value());
         ctx.insert_value("lang", Value::from(self.lang));
-        let html = self.render_context(tera, &names, ctx, &p.file, &p.path, md.html.len())?;
+        let html = self.render_context(tera, &names, ctx, &p.file, &p.path, body.len())?;
         Ok(OutputFile::html_page(&p.path, html, &p.file))
     }
 
