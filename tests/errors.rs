@@ -327,3 +327,40 @@ fn errors_are_reported_through_the_library_with_file_and_line() {
     assert_eq!(d.file, Path::new(FM_A), "{d}");
     assert_eq!(d.line, Some(5), "{d}");
 }
+
+/// A broken card is reported once for each page, and alone: the lists that
+/// show the cards add no errors of their own (the cards are made before any
+/// page, and a build whose cards fail renders no page).
+#[test]
+fn a_broken_card_is_reported_once_per_page_and_alone() {
+    let err = failing_build(|root| {
+        write(
+            root,
+            "content/b.md",
+            "+++\ntitle = \"Trang B\"\ndate = 2024-02-01\n+++\nNội dung.\n",
+        );
+        write(
+            root,
+            "templates/partials/card.html",
+            "<article>\n{{ p.khong_co }}\n</article>\n",
+        );
+        let list = "{% for p in paginator.pages %}{{ p.card | safe }}\n{% endfor %}";
+        write(root, "templates/section.html", list);
+        write(root, "templates/index.html", list);
+    });
+    let errors: Vec<&str> = err.lines().filter(|l| l.contains(".html:")).collect();
+    assert_eq!(errors.len(), 2, "one error for each page's card:\n{err}");
+    for page in ["content/a.md", "content/b.md"] {
+        assert_eq!(
+            errors.iter().filter(|l| l.contains(page)).count(),
+            1,
+            "{page}'s card once:\n{err}"
+        );
+    }
+    assert!(
+        errors
+            .iter()
+            .all(|l| l.contains("templates/partials/card.html:2: ")),
+        "only the card's errors:\n{err}"
+    );
+}
