@@ -254,6 +254,20 @@ source = {{ name = \"Báo\", url = \"http://127.0.0.1:{port}/ok\" }}\n+++\n\
     assert!(err.contains("2 broken"), "{err}");
 }
 
+/// What jemalloc prints of the options it runs with (and its statistics)
+/// when the binary exits, asked for with `conf` in `_RJEM_MALLOC_CONF`.
+fn allocator_options(conf: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_minhbach"))
+        .arg("--version")
+        .current_dir(dir.path())
+        .env("_RJEM_MALLOC_CONF", conf)
+        .output()
+        .expect("the binary runs");
+    assert!(o.status.success(), "{}", stderr(&o));
+    format!("{}{}", stderr(&o), String::from_utf8_lossy(&o.stdout))
+}
+
 /// The allocator asks for no huge pages (see main.rs): on a virtual machine
 /// that hands freed memory back to its host, their first touch cost a clean
 /// build of 100 000 articles a fifth of its time and the search index a
@@ -261,18 +275,7 @@ source = {{ name = \"Báo\", url = \"http://127.0.0.1:{port}/ok\" }}\n+++\n\
 /// defaults, which the `thp:always` the binary used to set overrode.
 #[test]
 fn the_allocator_asks_for_no_huge_pages() {
-    let dir = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_minhbach"))
-        .arg("--version")
-        .current_dir(dir.path())
-        .env(
-            "_RJEM_MALLOC_CONF",
-            "stats_print:true,stats_print_opts:mdablxe",
-        )
-        .output()
-        .expect("the binary runs");
-    assert!(o.status.success(), "{}", stderr(&o));
-    let printed = format!("{}{}", stderr(&o), String::from_utf8_lossy(&o.stdout));
+    let printed = allocator_options("stats_print:true,stats_print_opts:mdablxe");
     assert!(printed.contains("opt.thp: \"default\""), "{printed}");
     assert!(
         printed.contains("opt.metadata_thp: \"disabled\""),
@@ -286,15 +289,7 @@ fn the_allocator_asks_for_no_huge_pages() {
 /// bodies held. jemalloc prints the options it runs with.
 #[test]
 fn the_allocator_hands_freed_memory_back_within_a_second() {
-    let dir = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_minhbach"))
-        .arg("--version")
-        .current_dir(dir.path())
-        .env("_RJEM_MALLOC_CONF", "stats_print:true")
-        .output()
-        .expect("the binary runs");
-    assert!(o.status.success(), "{}", stderr(&o));
-    let printed = format!("{}{}", stderr(&o), String::from_utf8_lossy(&o.stdout));
+    let printed = allocator_options("stats_print:true");
     for opt in [
         "opt.background_thread: true",
         "opt.dirty_decay_ms: 1000 ",
