@@ -360,8 +360,13 @@ def scale_figures(n, runs):
 
 
 def stage_times(log):
-    """The stage times MINHBACH_TIMINGS prints, by stage."""
-    return {m.group(1).strip(): float(m.group(2)) for m in re.finditer(r"^\s+(\S[^\n]*?)\s+([\d.]+) ms(?:  .*)?$", log, re.M)}
+    """The stage times MINHBACH_TIMINGS prints, by stage: the wall time in
+    ms, and after a slash the processor time of all threads where it was
+    printed (two busy cores give twice the wall time)."""
+    times = {}
+    for m in re.finditer(r"^\s+(\S[^\n]*?)\s+([\d.]+) ms(?:\s+(\d+) ms processor)?(?:  .*)?$", log, re.M):
+        times[m.group(1).strip()] = f"{float(m.group(2)):.0f}" + (f"/{m.group(3)}" if m.group(3) else "")
+    return times
 
 
 def fresh_memory_cost(mb=256, tries=3):
@@ -449,7 +454,7 @@ def main():
     print(f"minhbach clean build with search  {m['search']:7.2f} s   peak {m['search_mem']:6.0f} MB   (search adds {m['search'] - m['clean']:.2f} s)")
     if m["pagefind_cli"]:
         print(f"Pagefind {PAGEFIND}'s CLI on those pages  {m['pagefind_cli'][0]:7.2f} s   peak {m['pagefind_cli'][1]:6.0f} MB   (the same index built apart)")
-    print("stages of one clean build (ms):  " + ", ".join(f"{k} {v:.0f}" for k, v in m["stages"].items()))
+    print("stages of one clean build (ms, wall/processor):  " + ", ".join(f"{k} {v}" for k, v in m["stages"].items()))
 
     h = None
     if not a.no_hugo and ensure_hugo():
@@ -485,7 +490,7 @@ def main():
         target(f"{a.articles * 10} articles vs {a.articles}", f"{t:.2f} s = {t / m['clean']:.1f}x, {mem:.0f} MB", "<= 10x", t <= 10 * m["clean"])
         each = ", ".join(f"{r:.2f}" for r in big["each"])
         print(f"  {'':<34} (runs {each} s{stalled('scale')}; fresh memory then: {fresh_memory_cost()})")
-        print(f"  {'':<34} stages of the median run (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in big["stages"].items()))
+        print(f"  {'':<34} stages of the median run (ms, wall/processor): " + ", ".join(f"{k} {v}" for k, v in big["stages"].items()))
         print(f"  {'':<34} cp -r of its output (one run): {big['cp']:.2f} s = {big['cp'] / m['cp']:.1f}x the cp -r of the {a.articles}-article output")
     empty_trash(then_wait=False)
 
