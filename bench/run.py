@@ -16,7 +16,9 @@ packages if it is missing, then times, each several times (medians):
   * with --scale: a 100k-article corpus (medians too), to show no step
     grows faster than the site, with its stage times;
   * the clean builds and `cp -r` again into memory (/dev/shm), to show the
-    processors' share apart from the disk's.
+    processors' share apart from the disk's;
+  * at the end, what touching new memory costs gigabyte by gigabyte, which
+    on this VM moves the larger build's figure most.
 
 Every timed clean run (of any tool) starts with an empty folder on an idle
 disk: earlier outputs are moved aside rather than deleted until the end
@@ -394,6 +396,25 @@ def fresh_memory_cost(mb=256, tries=3):
     return ", ".join(f"{k} pages {v}" for k, v in costs.items()) or "not measured"
 
 
+def fresh_memory_by_gb(gbs=3):
+    """Seconds to touch each of `gbs` gigabytes of new memory, one after the
+    other, in one mapping: on this VM the first one to three come at the
+    price the small probe above sees, each further one at up to twenty times
+    that (the host has taken it back: BENCHMARKS.md, "What the machine does
+    to these figures"). Measured last, when it can slow nothing timed."""
+    m = mmap.mmap(-1, gbs << 30)
+    if hasattr(mmap, "MADV_NOHUGEPAGE"):
+        m.madvise(mmap.MADV_NOHUGEPAGE)
+    times = []
+    for g in range(gbs):
+        start = time.perf_counter()
+        for i in range(g << 30, (g + 1) << 30, 4096):
+            m[i] = 1
+        times.append(time.perf_counter() - start)
+    m.close()
+    return ", ".join(f"{t:.2f}" for t in times)
+
+
 def tmpfs_figures(site_m, site_h, runs):
     """The same clean builds into memory (/dev/shm): what the processors
     take, without the disk. Printed apart from the targets' figures."""
@@ -493,6 +514,7 @@ def main():
         print(f"  {'':<34} stages of the median run (ms, wall/processor): " + ", ".join(f"{k} {v}" for k, v in big["stages"].items()))
         print(f"  {'':<34} cp -r of its output (one run): {big['cp']:.2f} s = {big['cp'] / m['cp']:.1f}x the cp -r of the {a.articles}-article output")
     empty_trash(then_wait=False)
+    print(f"\nfresh memory at the end, gigabyte by gigabyte (s): {fresh_memory_by_gb()}")
 
 
 if __name__ == "__main__":
