@@ -730,9 +730,10 @@ mod tests {
     #[test]
     fn the_processor_time_a_stage_reports_grows_with_the_work_it_does() {
         let before = cpu_ms().expect("Linux tells a process its processor time");
-        // A fixed amount of work on this thread (some 0.3 s unoptimized, 50 ms optimized: more
-        // than the 10 ms ticks the kernel counts in), not a fixed wall time:
-        // on a busy machine the thread may wait, which uses no processor.
+        // A fixed amount of work on this thread (some 0.3 s unoptimized, 50 ms
+        // optimized: more than the 10 ms ticks the kernel counts in), not a
+        // fixed wall time: on a busy machine the thread may wait, which uses
+        // no processor.
         let mut x: u64 = 1;
         for i in 0..40_000_000u64 {
             x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
