@@ -371,6 +371,14 @@ def stage_times(log):
     return times
 
 
+def touch(m, start, end):
+    """Seconds to write one byte to each 4 KB page of `m` from `start` to `end`."""
+    t = time.perf_counter()
+    for i in range(start, end, 4096):
+        m[i] = 1
+    return time.perf_counter() - t
+
+
 def fresh_memory_cost(mb=256, tries=3):
     """What this machine takes to hand a program memory it has not touched
     yet (first write to each page), in seconds per GB, for small (4 KB) and
@@ -387,10 +395,7 @@ def fresh_memory_cost(mb=256, tries=3):
         for _ in range(tries):
             m = mmap.mmap(-1, size)
             m.madvise(advice)
-            start = time.perf_counter()
-            for i in range(0, size, 4096):
-                m[i] = 1
-            runs.append((time.perf_counter() - start) * 1024 / mb)
+            runs.append(touch(m, 0, size) * 1024 / mb)
             m.close()
         costs[label] = f"{min(runs):.2f}-{max(runs):.2f} s/GB"
     return ", ".join(f"{k} pages {v}" for k, v in costs.items()) or "not measured"
@@ -405,12 +410,7 @@ def fresh_memory_by_gb(gbs=3):
     m = mmap.mmap(-1, gbs << 30)
     if hasattr(mmap, "MADV_NOHUGEPAGE"):
         m.madvise(mmap.MADV_NOHUGEPAGE)
-    times = []
-    for g in range(gbs):
-        start = time.perf_counter()
-        for i in range(g << 30, (g + 1) << 30, 4096):
-            m[i] = 1
-        times.append(time.perf_counter() - start)
+    times = [touch(m, g << 30, (g + 1) << 30) for g in range(gbs)]
     m.close()
     return ", ".join(f"{t:.2f}" for t in times)
 

@@ -49,9 +49,17 @@ struct Timings {
     last: std::time::Instant,
     /// Processor time used so far, at the last lap.
     last_cpu: Option<u64>,
-    /// Each stage's time, the processor time it used (all threads), and the
-    /// memory resident when it ended.
-    laps: Vec<(&'static str, std::time::Duration, Option<u64>, Option<u64>)>,
+    laps: Vec<Lap>,
+}
+
+/// One stage as [`Timings`] reports it.
+struct Lap {
+    stage: &'static str,
+    wall: std::time::Duration,
+    /// Processor time the stage used, all threads, in ms.
+    cpu_ms: Option<u64>,
+    /// Memory resident when the stage ended, in MB.
+    rss_mb: Option<u64>,
 }
 
 /// The process's processor time so far (user and system, every thread) in
@@ -92,20 +100,29 @@ impl Timings {
         } else {
             (None, None)
         };
-        let used = cpu.zip(self.last_cpu).map(|(c, l)| c.saturating_sub(l));
-        self.laps.push((stage, now - self.last, used, rss));
+        self.laps.push(Lap {
+            stage,
+            wall: now - self.last,
+            cpu_ms: cpu.zip(self.last_cpu).map(|(c, l)| c.saturating_sub(l)),
+            rss_mb: rss,
+        });
         self.last = now;
         self.last_cpu = cpu;
     }
 
     fn report(&self) {
         if self.on {
-            for (stage, d, cpu, rss) in &self.laps {
-                let cpu = cpu.map_or_else(String::new, |ms| format!("  {ms:>6} ms processor"));
-                let rss = rss.map_or_else(String::new, |mb| format!("  {mb:>6} MB resident"));
+            for lap in &self.laps {
+                let cpu = lap
+                    .cpu_ms
+                    .map_or_else(String::new, |ms| format!("  {ms:>6} ms processor"));
+                let rss = lap
+                    .rss_mb
+                    .map_or_else(String::new, |mb| format!("  {mb:>6} MB resident"));
                 eprintln!(
-                    "  {stage:<24} {:>8.1} ms{cpu}{rss}",
-                    d.as_secs_f64() * 1000.0
+                    "  {:<24} {:>8.1} ms{cpu}{rss}",
+                    lap.stage,
+                    lap.wall.as_secs_f64() * 1000.0
                 );
             }
         }
