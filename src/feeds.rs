@@ -1,6 +1,7 @@
 //! Feeds and indexes for machines: Atom feeds (site, sections, taxonomy
 //! terms), `sitemap.xml` (split into an index above 50.000 URLs) and `robots.txt`.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use chrono::{DateTime, FixedOffset};
@@ -9,6 +10,7 @@ use crate::config::Site;
 use crate::data::Data;
 use crate::markdown::Rendered;
 use crate::output::OutputFile;
+use crate::render::Translation;
 use crate::site::Model;
 
 /// Escapes text for XML content and attributes.
@@ -199,68 +201,92 @@ pub fn feed_files(site: &Site, model: &Model) -> Vec<OutputFile> {
 pub const SITEMAP_LIMIT: usize = 50_000;
 
 /// `sitemap.xml` (an index of `sitemap-N.xml` files above the limit).
-pub fn sitemap_files(site: &Site, model: &Model, data: &Data) -> Vec<OutputFile> {
+/// On a site with language editions each URL also names its versions in
+/// the other editions (`xhtml:link` alternates, as search engines read
+/// them), from `translations` (site path → versions elsewhere).
+pub fn sitemap_files(
+    site: &Site,
+    model: &Model,
+    data: &Data,
+    translations: &HashMap<String, Vec<Translation>>,
+) -> Vec<OutputFile> {
+    // Site paths (as pages are rendered at), made absolute when written.
     let mut urls: Vec<(String, Option<String>)> = Vec::new();
     for s in &model.content.sections {
-        urls.push((site.absolute(&s.path), None));
+        urls.push((s.path.clone(), None));
     }
     for p in &model.content.pages {
         let lastmod = p.updated.or(p.date).map(|d| d.to_rfc3339());
-        urls.push((site.absolute(&p.path), lastmod));
+        urls.push((p.path.clone(), lastmod));
     }
     for t in &model.taxonomies {
-        urls.push((site.absolute(&format!("{}/", t.name)), None));
+        urls.push((format!("{}/", t.name), None));
         for term in &t.terms {
-            urls.push((site.absolute(&format!("{}/{}/", t.name, term.slug)), None));
+            urls.push((format!("{}/{}/", t.name, term.slug), None));
         }
     }
     let paths = &site.config.paths;
-    urls.push((site.absolute(&format!("{}/", paths.archive)), None));
+    urls.push((format!("{}/", paths.archive), None));
     for y in &model.archive {
-        urls.push((
-            site.absolute(&format!("{}/{}/", paths.archive, y.year)),
-            None,
-        ));
+        urls.push((format!("{}/{}/", paths.archive, y.year), None));
         for m in &y.months {
             let path = format!("{}/{}/{:02}/", paths.archive, y.year, m.month);
-            urls.push((site.absolute(&path), None));
+            urls.push((path, None));
         }
     }
     if !model.authors.is_empty() {
-        urls.push((site.absolute(&format!("{}/", paths.authors)), None));
+        urls.push((format!("{}/", paths.authors), None));
         for a in &model.authors {
-            urls.push((
-                site.absolute(&format!("{}/{}/", paths.authors, a.slug)),
-                None,
-            ));
+            urls.push((format!("{}/{}/", paths.authors, a.slug), None));
         }
     }
     if !data.entities.is_empty() {
-        urls.push((site.absolute(&format!("{}/", paths.entities)), None));
+        urls.push((format!("{}/", paths.entities), None));
     }
     if !data.indicators.is_empty() || !data.entities.is_empty() {
-        urls.push((site.absolute(&format!("{}/", paths.indicators)), None));
+        urls.push((format!("{}/", paths.indicators), None));
         for ind in &data.indicators {
             urls.push((
-                site.absolute(&format!("{}/{}/", paths.indicators, ind.id)),
+                format!("{}/{}/", paths.indicators, ind.id),
                 ind.updated.clone(),
             ));
         }
         for e in &data.entities {
-            urls.push((
-                site.absolute(&format!("{}/{}/", paths.entities, e.id)),
-                None,
-            ));
+            urls.push((format!("{}/{}/", paths.entities, e.id), None));
         }
     }
     let cfg = site.config_file();
+    let own_language = &site.config.language;
     let render = |chunk: &[(String, Option<String>)]| {
         let mut x = String::with_capacity(chunk.len() * 120 + 200);
-        x.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-        for (loc, lastmod) in chunk {
-            let _ = write!(x, "  <url><loc>{}</loc>", xml_escape(loc));
+        x.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\"");
+        if !translations.is_empty() {
+            x.push_str(" xmlns:xhtml=\"http://www.w3.org/1999/xhtml\"");
+        }
+        x.push_str(">\n");
+        for (path, lastmod) in chunk {
+            let loc = xml_escape(&site.absolute(path));
+            let _ = write!(x, "  <url><loc>{loc}</loc>");
             if let Some(m) = lastmod {
                 let _ = write!(x, "<lastmod>{}</lastmod>", xml_escape(m));
+            }
+            // Every version, this one included, as the sitemaps extension
+            // for alternates asks.
+            if let Some(alts) = translations.get(path) {
+                let _ = write!(
+                    x,
+                    "\n    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{loc}\"/>",
+                    xml_escape(own_language)
+                );
+                for t in alts {
+                    let _ = write!(
+                        x,
+                        "\n    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
+                        xml_escape(&t.code),
+                        xml_escape(&t.permalink)
+                    );
+                }
+                x.push_str("\n  ");
             }
             x.push_str("</url>\n");
         }

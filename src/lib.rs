@@ -422,7 +422,12 @@ fn pipeline(
             },
             || {
                 let mut out = feeds::feed_files(&e.site, &e.model);
-                out.extend(feeds::sitemap_files(&e.site, &e.model, &e.data));
+                out.extend(feeds::sitemap_files(
+                    &e.site,
+                    &e.model,
+                    &e.data,
+                    &edition.translations,
+                ));
                 if !own_robots {
                     out.extend(feeds::robots_txt(&e.site, &sitemaps));
                 }

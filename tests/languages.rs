@@ -238,7 +238,8 @@ fn feeds_sitemaps_and_shared_files_are_per_language() {
     assert!(out.join("en/tin-tuc/atom.xml").is_file());
     let sitemap = read(&out, "en/sitemap.xml");
     assert!(sitemap.contains("https://example.gov.vn/portal/en/chi-so/sipas/"));
-    assert!(!sitemap.contains("https://example.gov.vn/portal/tin-tuc/"));
+    // Vietnamese pages are not listed there (only named as alternates).
+    assert!(!sitemap.contains("<loc>https://example.gov.vn/portal/tin-tuc/"));
     let robots = read(&out, "robots.txt");
     assert!(robots.contains("Sitemap: https://example.gov.vn/portal/sitemap.xml"));
     assert!(robots.contains("Sitemap: https://example.gov.vn/portal/en/sitemap.xml"));
@@ -252,6 +253,57 @@ fn feeds_sitemaps_and_shared_files_are_per_language() {
     let topics = read(&out, "en/tags/index.html");
     assert!(topics.contains("Topics"));
     assert!(en.contains("Department of Home Affairs"));
+}
+
+/// The `<url>` entry of `loc` in a sitemap.
+fn sitemap_entry<'a>(sitemap: &'a str, loc: &str) -> &'a str {
+    let start = sitemap
+        .find(&format!("<loc>{loc}</loc>"))
+        .unwrap_or_else(|| panic!("{loc} not in {sitemap}"));
+    let end = start + sitemap[start..].find("</url>").unwrap();
+    &sitemap[start..end]
+}
+
+#[test]
+fn sitemaps_name_each_pages_versions_in_every_language() {
+    let (_d, out) = built();
+    let vi = read(&out, "sitemap.xml");
+    let en = read(&out, "en/sitemap.xml");
+    for sitemap in [&vi, &en] {
+        assert!(
+            sitemap.contains(r#"xmlns:xhtml="http://www.w3.org/1999/xhtml""#),
+            "{sitemap}"
+        );
+    }
+    let vi_url = "https://example.gov.vn/portal/tin-tuc/chi-so-hai-long/";
+    let en_url = "https://example.gov.vn/portal/en/tin-tuc/satisfaction-rises/";
+    // Each version lists itself and the other, whatever their slugs.
+    for entry in [sitemap_entry(&vi, vi_url), sitemap_entry(&en, en_url)] {
+        assert!(
+            entry.contains(&format!(
+                r#"<xhtml:link rel="alternate" hreflang="vi" href="{vi_url}"/>"#
+            )),
+            "{entry}"
+        );
+        assert!(
+            entry.contains(&format!(
+                r#"<xhtml:link rel="alternate" hreflang="en" href="{en_url}"/>"#
+            )),
+            "{entry}"
+        );
+    }
+    // Pages made from data pair by their path.
+    let entry = sitemap_entry(&en, "https://example.gov.vn/portal/en/chi-so/sipas/");
+    assert!(
+        entry.contains(r#"hreflang="vi" href="https://example.gov.vn/portal/chi-so/sipas/""#),
+        "{entry}"
+    );
+    // A page with no translation names no alternates.
+    let only = sitemap_entry(
+        &vi,
+        "https://example.gov.vn/portal/tin-tuc/chi-co-tieng-viet/",
+    );
+    assert!(!only.contains("xhtml:link"), "{only}");
 }
 
 #[test]
@@ -331,6 +383,7 @@ fn a_one_language_site_has_no_switcher_and_no_alternates() {
     let vi = read(&out, "tin-tuc/chi-so-hai-long/index.html");
     assert!(!vi.contains("lang-switch"));
     assert!(!vi.contains("hreflang"));
+    assert!(!read(&out, "sitemap.xml").contains("xhtml"));
     assert!(!out.join("en").exists());
 }
 

@@ -765,7 +765,14 @@ impl Warm {
         }
         if updated_changed {
             // Of the files for machines, only the sitemap holds dates.
-            files.extend(feeds::sitemap_files(&self.site, &self.model, &self.data));
+            // One edition (a site with several is rebuilt in full): no
+            // versions elsewhere to list.
+            files.extend(feeds::sitemap_files(
+                &self.site,
+                &self.model,
+                &self.data,
+                &HashMap::new(),
+            ));
         }
         let changed = publish(shared, files);
         if !changed.is_empty() {
