@@ -186,7 +186,9 @@ pub fn feed_files(site: &Site, model: &Model) -> Vec<OutputFile> {
         for term in &tax.terms {
             let html = format!("{}/{}/", tax.name, term.slug);
             let path = format!("{html}atom.xml");
-            let title = format!("{} – {}", term.name, site.config.title);
+            // As the term's page is titled (the default theme's), so that a
+            // reader's list of feeds says what the term is a term of.
+            let title = format!("{} – {} – {}", term.name, tax.title, site.config.title);
             out.push(OutputFile::bytes(
                 path.clone(),
                 atom(site, model, &term.pages, &title, &path, &html),

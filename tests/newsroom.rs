@@ -403,6 +403,17 @@ fn section_and_term_feeds_exist_only_where_enabled() {
 }
 
 #[test]
+fn a_term_feed_is_titled_like_its_terms_page() {
+    let (_tmp, out) = built();
+    let feed = read(&out, "tags/dan-van/atom.xml");
+    let feed_title = &feed[feed.find("<title>").unwrap() + 7..feed.find("</title>").unwrap()];
+    let html = read(&out, "tags/dan-van/index.html");
+    let page_title = &html[html.find("<title>").unwrap() + 7..html.find("</title>").unwrap()];
+    assert_eq!(feed_title, page_title);
+    assert!(feed_title.contains(" – Chủ đề – "), "{feed_title}");
+}
+
+#[test]
 fn markup_in_a_title_is_escaped_in_feeds_and_pages() {
     let (_tmp, out) = built();
     for rel in ["atom.xml", "tin-tuc/atom.xml", "tags/dan-van/atom.xml"] {
