@@ -402,15 +402,32 @@ fn section_and_term_feeds_exist_only_where_enabled() {
     );
 }
 
+/// The text between the first `<title>` and `</title>`.
+fn first_title(text: &str) -> &str {
+    &text[text.find("<title>").unwrap() + 7..text.find("</title>").unwrap()]
+}
+
+/// The `title` of a page's last Atom `<link rel="alternate">` (its own feed,
+/// after the site's).
+fn feed_link_title(html: &str) -> &str {
+    let needle = "type=\"application/atom+xml\" title=\"";
+    let link = &html[html.rfind(needle).unwrap() + needle.len()..];
+    &link[..link.find('"').unwrap()]
+}
+
 #[test]
 fn a_term_feed_is_titled_like_its_terms_page() {
     let (_tmp, out) = built();
     let feed = read(&out, "tags/dan-van/atom.xml");
-    let feed_title = &feed[feed.find("<title>").unwrap() + 7..feed.find("</title>").unwrap()];
     let html = read(&out, "tags/dan-van/index.html");
-    let page_title = &html[html.find("<title>").unwrap() + 7..html.find("</title>").unwrap()];
-    assert_eq!(feed_title, page_title);
-    assert!(feed_title.contains(" – Chủ đề – "), "{feed_title}");
+    assert_eq!(first_title(&feed), first_title(&html));
+    assert!(first_title(&feed).contains(" – Chủ đề – "), "{feed}");
+    // Browsers and readers offer a page's feeds by their links' titles:
+    // the same as the feeds' own.
+    assert_eq!(feed_link_title(&html), first_title(&feed));
+    let section = read(&out, "tin-tuc/index.html");
+    let section_feed = read(&out, "tin-tuc/atom.xml");
+    assert_eq!(feed_link_title(&section), first_title(&section_feed));
 }
 
 #[test]
