@@ -267,25 +267,22 @@ pub fn sitemap_files(
         }
         x.push_str(">\n");
         for (path, lastmod) in chunk {
-            let loc = xml_escape(&site.absolute(path));
-            let _ = write!(x, "  <url><loc>{loc}</loc>");
+            let url = site.absolute(path);
+            let _ = write!(x, "  <url><loc>{}</loc>", xml_escape(&url));
             if let Some(m) = lastmod {
                 let _ = write!(x, "<lastmod>{}</lastmod>", xml_escape(m));
             }
             // Every version, this one included, as the sitemaps extension
             // for alternates asks.
             if let Some(alts) = translations.get(path) {
-                let _ = write!(
-                    x,
-                    "\n    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{loc}\"/>",
-                    xml_escape(own_language)
-                );
-                for t in alts {
+                let versions = std::iter::once((own_language.as_str(), url.as_str()))
+                    .chain(alts.iter().map(|t| (t.code.as_str(), t.permalink.as_str())));
+                for (code, href) in versions {
                     let _ = write!(
                         x,
                         "\n    <xhtml:link rel=\"alternate\" hreflang=\"{}\" href=\"{}\"/>",
-                        xml_escape(&t.code),
-                        xml_escape(&t.permalink)
+                        xml_escape(code),
+                        xml_escape(href)
                     );
                 }
                 x.push_str("\n  ");
