@@ -123,12 +123,19 @@ fn entry(x: &mut String, site: &Site, model: &Model, i: usize, updated: DateTime
         let _ = writeln!(x, "    <author><name>{}</name></author>", xml_escape(a));
     }
     for (tax, terms) in &p.fm.taxonomies {
+        let taxonomy = model.taxonomies.iter().find(|t| &t.name == tax);
         for t in terms {
+            let slug = crate::text::slugify(t);
+            // Labelled as the term's page is titled (a locality by its
+            // entity's name, not its id).
+            let label = taxonomy
+                .and_then(|tx| tx.term(&slug))
+                .map_or(t.trim(), |term| term.name.as_str());
             let _ = writeln!(
                 x,
                 "    <category term=\"{}\" label=\"{}\" scheme=\"{}\"/>",
-                xml_escape(&crate::text::slugify(t)),
-                xml_escape(t),
+                xml_escape(&slug),
+                xml_escape(label),
                 xml_escape(&site.absolute(&format!("{tax}/")))
             );
         }
@@ -174,7 +181,7 @@ pub fn feed_files(site: &Site, model: &Model) -> Vec<OutputFile> {
                 crate::content::SortBy::Date,
             );
             let path = format!("{}atom.xml", sec.path);
-            let title = format!("{} – {}", sec.title, site.config.title);
+            let title = crate::site::section_feed_title(site, sec);
             out.push(OutputFile::bytes(
                 path.clone(),
                 atom(site, model, &pages, &title, &path, &sec.path),
@@ -186,9 +193,7 @@ pub fn feed_files(site: &Site, model: &Model) -> Vec<OutputFile> {
         for term in &tax.terms {
             let html = format!("{}/{}/", tax.name, term.slug);
             let path = format!("{html}atom.xml");
-            // As the term's page is titled (the default theme's), so that a
-            // reader's list of feeds says what the term is a term of.
-            let title = format!("{} – {} – {}", term.name, tax.title, site.config.title);
+            let title = crate::site::term_feed_title(site, tax, term);
             out.push(OutputFile::bytes(
                 path.clone(),
                 atom(site, model, &term.pages, &title, &path, &html),

@@ -17,6 +17,8 @@ use crate::text;
 /// A taxonomy term and its pages, newest first.
 #[derive(Debug, Clone)]
 pub struct Term {
+    /// As readers see it: the first spelling written, or for a locality
+    /// that is an entity the entity's name (`ha-noi` → `Hà Nội`).
     pub name: String,
     pub slug: String,
     pub pages: Vec<usize>,
@@ -138,12 +140,8 @@ pub fn assemble(
         .config
         .taxonomies
         .iter()
-        .map(|tc| Taxonomy {
-            name: tc.name.clone(),
-            title: tc.title.clone().unwrap_or_else(|| tc.name.clone()),
-            feed: tc.feed,
-            paginate_by: tc.paginate_by.unwrap_or(site.config.paginate_by),
-            terms: group_terms(
+        .map(|tc| {
+            let mut terms = group_terms(
                 pages.iter().enumerate().map(|(i, p)| {
                     (
                         i,
@@ -154,7 +152,21 @@ pub fn assemble(
                     )
                 }),
                 pages,
-            ),
+            );
+            // Named once here, so that the term's page, its feed and the
+            // feeds' categories all say the same.
+            for t in &mut terms {
+                if let Some(e) = locality_entity(data, &tc.name, &t.name) {
+                    t.name = e.name.clone();
+                }
+            }
+            Taxonomy {
+                name: tc.name.clone(),
+                title: tc.title.clone().unwrap_or_else(|| tc.name.clone()),
+                feed: tc.feed,
+                paginate_by: tc.paginate_by.unwrap_or(site.config.paginate_by),
+                terms,
+            }
         })
         .collect::<Vec<_>>();
     let authors = group_terms(
@@ -198,6 +210,54 @@ pub fn assemble(
         archive,
         authors,
         related,
+    }
+}
+
+/// The entity a `localities` term names: by id, or by a name that folds to
+/// it (`Hà Nội` → `ha-noi`), as the term's own URL does.
+pub fn locality_entity<'d>(
+    data: &'d Data,
+    taxonomy: &str,
+    name: &str,
+) -> Option<&'d crate::data::Entity> {
+    (taxonomy == "localities")
+        .then(|| data.entity(&text::slugify(name)))
+        .flatten()
+}
+
+/// A term as readers see it: a locality that is an entity by the entity's
+/// name, any other as written.
+pub fn display_term(data: &Data, taxonomy: &str, name: &str) -> String {
+    match locality_entity(data, taxonomy, name) {
+        Some(e) => e.name.clone(),
+        None => name.trim().to_string(),
+    }
+}
+
+/// The title of a section's feed: `<section> – <site>`. The root section's
+/// feed is the site's (`/atom.xml`), titled as the site.
+pub fn section_feed_title(site: &Site, section: &crate::content::Section) -> String {
+    if section.path.is_empty() {
+        site.config.title.clone()
+    } else {
+        format!("{} – {}", section.title, site.config.title)
+    }
+}
+
+/// The title of a term's feed, as the default theme titles the term's page
+/// (`<term> – <taxonomy> – <site>`), so that a reader's list of feeds says
+/// what the term is a term of.
+pub fn term_feed_title(site: &Site, taxonomy: &Taxonomy, term: &Term) -> String {
+    format!("{} – {} – {}", term.name, taxonomy.title, site.config.title)
+}
+
+impl Taxonomy {
+    /// The term whose folded name is `slug`.
+    pub fn term(&self, slug: &str) -> Option<&Term> {
+        self.terms
+            .binary_search_by(|t| t.slug.as_str().cmp(slug))
+            .ok()
+            .map(|i| &self.terms[i])
     }
 }
 

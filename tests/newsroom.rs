@@ -431,6 +431,44 @@ fn a_term_feed_is_titled_like_its_terms_page() {
 }
 
 #[test]
+fn a_locality_feed_is_named_after_its_entity_not_its_id() {
+    // A `localities` term that is an entity id (`ha-noi`) titled its feed
+    // and labelled the feeds' categories with the id, where its page says
+    // `Hà Nội`.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("site");
+    newsroom_site(&root);
+    let config = CONFIG.replace(
+        "name = \"localities\"\n",
+        "name = \"localities\"\ntitle = \"Địa phương\"\nfeed = true\n",
+    );
+    assert_ne!(config, CONFIG);
+    write(&root, "site-config.toml", config);
+    let out = tmp.path().join("public");
+    build_ok(&root, &out);
+    let feed = read(&out, "localities/ha-noi/atom.xml");
+    let html = read(&out, "localities/ha-noi/index.html");
+    assert_eq!(first_title(&feed), "Hà Nội – Địa phương – Tòa soạn thử");
+    assert_eq!(first_title(&html), first_title(&feed));
+    assert_eq!(feed_link_title(&html), first_title(&feed));
+    for rel in ["atom.xml", "tin-tuc/atom.xml", "localities/ha-noi/atom.xml"] {
+        let doc = xml(rel, &read(&out, rel));
+        let entry = doc
+            .all("entry")
+            .into_iter()
+            .find(|e| e.child_text("title") == "Ảnh hoạt động tiếp công dân")
+            .unwrap_or_else(|| panic!("{rel}: no entry for the page with a locality"));
+        let labels: BTreeSet<(&str, &str)> = entry
+            .all("category")
+            .iter()
+            .map(|c| (c.attr("term").unwrap(), c.attr("label").unwrap()))
+            .collect();
+        let expected = BTreeSet::from([("dan-van", "dân vận"), ("ha-noi", "Hà Nội")]);
+        assert_eq!(labels, expected, "{rel}");
+    }
+}
+
+#[test]
 fn markup_in_a_title_is_escaped_in_feeds_and_pages() {
     let (_tmp, out) = built();
     for rel in ["atom.xml", "tin-tuc/atom.xml", "tags/dan-van/atom.xml"] {

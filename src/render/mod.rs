@@ -228,6 +228,8 @@ struct SectionView<'a> {
     subsections: Vec<LinkView>,
     page_count: usize,
     feed: Option<String>,
+    /// The feed's own title (as `<link rel="alternate" title>`).
+    feed_title: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -259,6 +261,7 @@ struct TermView {
     path: String,
     count: usize,
     feed: Option<String>,
+    feed_title: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -911,12 +914,12 @@ fn term_link(site: &Site, data: &Data, taxonomy: &str, term: &str) -> Option<Val
     if slug.is_empty() {
         return None;
     }
-    let path = match locality_entity(data, taxonomy, term) {
+    let path = match site::locality_entity(data, taxonomy, term) {
         Some(e) => site.url(&format!("{}/{}/", site.config.paths.entities, e.id)),
         _ => site.url(&format!("{taxonomy}/{slug}/")),
     };
     Some(Value::from_serializable(&TermLink {
-        name: display_term(data, taxonomy, term),
+        name: site::display_term(data, taxonomy, term),
         path,
         slug,
     }))
@@ -1222,7 +1225,7 @@ fn render_jobs(
             terms: t
                 .terms
                 .iter()
-                .map(|term| term_view(site, data, &t.name, term, t.feed))
+                .map(|term| term_view(site, t, term))
                 .collect(),
         })
         .collect();
@@ -1386,6 +1389,7 @@ impl Ctx<'_> {
                     path: self.site.url(&base),
                     count: a.pages.len(),
                     feed: None,
+                    feed_title: None,
                 };
                 let tax = TaxonomyView {
                     name: "authors".into(),
@@ -1438,6 +1442,7 @@ impl Ctx<'_> {
                             path: self.site.url(&format!("{base}{}/", a.slug)),
                             count: a.pages.len(),
                             feed: None,
+                            feed_title: None,
                         })
                         .collect(),
                 };
@@ -1574,6 +1579,10 @@ impl Ctx<'_> {
                 .fm
                 .feed
                 .then(|| self.site.url(&format!("{}atom.xml", sec.path))),
+            feed_title: sec
+                .fm
+                .feed
+                .then(|| site::section_feed_title(self.site, sec)),
         }
     }
 
@@ -1932,35 +1941,18 @@ fn config_view<'a>(site: &'a Site, model: &Model, languages: &'a [LanguageLink])
     }
 }
 
-fn term_view(site: &Site, data: &Data, taxonomy: &str, term: &site::Term, feed: bool) -> TermView {
-    let path = format!("{taxonomy}/{}/", term.slug);
+fn term_view(site: &Site, taxonomy: &site::Taxonomy, term: &site::Term) -> TermView {
+    let path = format!("{}/{}/", taxonomy.name, term.slug);
     TermView {
-        name: display_term(data, taxonomy, &term.name),
+        name: term.name.clone(),
         slug: term.slug.clone(),
         path: site.url(&path),
         count: term.pages.len(),
-        feed: feed.then(|| site.url(&format!("{path}atom.xml"))),
+        feed: taxonomy.feed.then(|| site.url(&format!("{path}atom.xml"))),
+        feed_title: taxonomy
+            .feed
+            .then(|| site::term_feed_title(site, taxonomy, term)),
     }
-}
-
-/// A `localities` term that is an entity id shows the entity's name.
-fn display_term(data: &Data, taxonomy: &str, name: &str) -> String {
-    match locality_entity(data, taxonomy, name) {
-        Some(e) => e.name.clone(),
-        None => name.trim().to_string(),
-    }
-}
-
-/// The entity a `localities` term names: by id, or by a name that folds to
-/// it (`Hà Nội` → `ha-noi`), as the term's own URL does.
-fn locality_entity<'d>(
-    data: &'d Data,
-    taxonomy: &str,
-    name: &str,
-) -> Option<&'d crate::data::Entity> {
-    (taxonomy == "localities")
-        .then(|| data.entity(&text::slugify(name)))
-        .flatten()
 }
 
 /// The size of an image given relative to a page (its bundle, or the folder
