@@ -113,6 +113,15 @@ enum Command {
         #[arg(long, default_value = ".")]
         root: PathBuf,
     },
+    /// Start another language's version of a page or section: x.<LANG>.md beside x.md.
+    Translate {
+        /// The page or section source, like content/tin-tuc/bai-viet.md.
+        file: PathBuf,
+        /// The language, one of the site's `[languages.<code>]` editions, like `en`.
+        lang: String,
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+    },
     /// Create a new site (config, a sample article, the default theme) in an empty folder.
     Init {
         /// The folder to create the site in (made if missing; must be empty).
@@ -262,6 +271,21 @@ fn main() -> ExitCode {
                 eprintln!(
                     "Created {} (a draft: remove `draft = true` to publish)",
                     file.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e, "; nothing was written"),
+        },
+        Command::Translate { file, lang, root } => match cmd::translate::run(&root, &file, &lang) {
+            Ok(created) => {
+                eprintln!(
+                    "Created {} (a copy of the original to translate{})",
+                    created.file.display(),
+                    if created.draft {
+                        "; a draft until you remove `draft = true`"
+                    } else {
+                        ": it is published with the next build"
+                    }
                 );
                 ExitCode::SUCCESS
             }

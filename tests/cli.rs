@@ -1,5 +1,5 @@
 //! End-to-end tests of the authoring commands, run as an editor would run
-//! them: `init`, `new`, and `check` (referenced files, external links
+//! them: `init`, `new`, `translate`, and `check` (referenced files, external links
 //! against a server on 127.0.0.1 only).
 
 use std::io::{BufRead, BufReader, Write};
@@ -76,6 +76,117 @@ fn init_makes_a_site_that_builds_and_checks_and_refuses_a_non_empty_folder() {
     let o = minhbach(&["init", "other"], dir.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(!dir.path().join("other/site-config.toml").exists());
+}
+
+#[test]
+fn translate_starts_a_draft_version_beside_the_original_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = init_site(dir.path());
+    let config = std::fs::read_to_string(site.join("site-config.toml")).unwrap();
+    write(
+        &site,
+        "site-config.toml",
+        &format!("{config}\n[languages.en]\ntitle = \"Reform portal\"\n"),
+    );
+    let page = "content/tin-tuc/khai-truong-cong-thong-tin.md";
+    let original = std::fs::read_to_string(site.join(page)).unwrap();
+    let translated = site.join("content/tin-tuc/khai-truong-cong-thong-tin.en.md");
+
+    // A page whose section has no English version would be an error once
+    // built: the section first, and the error says how.
+    let o = minhbach(&["translate", page, "en"], &site);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o)
+            .contains("start it first with `minhbach translate content/tin-tuc/_index.md en`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!translated.exists());
+    let o = minhbach(&["translate", "content/tin-tuc/_index.md", "en"], &site);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let section = std::fs::read_to_string(site.join("content/tin-tuc/_index.en.md")).unwrap();
+    assert!(!section.contains("draft"), "{section}");
+
+    // Named from the site's root or below content/ alike.
+    let o = minhbach(
+        &["translate", "tin-tuc/khai-truong-cong-thong-tin.md", "en"],
+        &site,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&translated).unwrap();
+    assert!(
+        text.starts_with("+++\n# Bản en của content/tin-tuc/khai-truong-cong-thong-tin.md"),
+        "{text}"
+    );
+    assert_eq!(
+        text.lines().filter(|l| l.trim() == "draft = true").count(),
+        1,
+        "{text}"
+    );
+    let body = |t: &str| t.splitn(3, "+++\n").nth(2).unwrap().to_string();
+    assert_eq!(
+        body(&text),
+        body(&original),
+        "the body is copied to translate"
+    );
+
+    // Never overwrites; never translates a translation; only declared languages.
+    std::fs::write(&translated, text.replace("Khai trương", "Opening")).unwrap();
+    let edited = std::fs::read_to_string(&translated).unwrap();
+    for (args, says) in [
+        (vec!["translate", page, "en"], "already exists"),
+        (
+            vec![
+                "translate",
+                "content/tin-tuc/khai-truong-cong-thong-tin.en.md",
+                "en",
+            ],
+            "already the en version of content/tin-tuc/khai-truong-cong-thong-tin.md",
+        ),
+        (vec!["translate", page, "fr"], "it declares [languages.en]"),
+        (vec!["translate", page, "vi"], "the site's own language"),
+        (
+            vec!["translate", "content/tin-tuc/khong-co.md", "en"],
+            "no such file",
+        ),
+    ] {
+        let o = minhbach(&args, &site);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&o).contains(says), "{args:?}: {}", stderr(&o));
+    }
+    assert_eq!(std::fs::read_to_string(&translated).unwrap(), edited);
+    assert!(
+        !site
+            .join("content/tin-tuc/khai-truong-cong-thong-tin.fr.md")
+            .exists()
+    );
+
+    // A draft until published: left out of a build, paired with the original
+    // in a build with --drafts.
+    let out = dir.path().join("out");
+    let out_s = out.to_str().unwrap();
+    let o = minhbach(&["build", "--output", out_s], &site);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !out.join("en/tin-tuc/khai-truong-cong-thong-tin/index.html")
+            .exists()
+    );
+    let o = minhbach(&["build", "--drafts", "--output", out_s], &site);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let en = std::fs::read_to_string(out.join("en/tin-tuc/khai-truong-cong-thong-tin/index.html"))
+        .unwrap();
+    assert!(
+        en.contains("Opening"),
+        "the translation is the English page"
+    );
+    let vi =
+        std::fs::read_to_string(out.join("tin-tuc/khai-truong-cong-thong-tin/index.html")).unwrap();
+    assert!(
+        vi.contains("hreflang=\"en\" href=\"")
+            && vi.contains("/en/tin-tuc/khai-truong-cong-thong-tin/\""),
+        "the original links its translation"
+    );
 }
 
 #[test]
