@@ -48,22 +48,31 @@ pub fn run(
     }
     let file = dir.join(format!("{slug}.md"));
     let text = page_text(title, now, section_kind(&content, &dir));
+    write_new(
+        &file,
+        &text,
+        "already exists; nothing was written (choose another title, or edit that file)",
+    )?;
+    Ok(file)
+}
+
+/// Writes `text` to `file`, which must not exist: an author's file is never
+/// overwritten (`exists` says what to do instead).
+pub fn write_new(file: &Path, text: &str, exists: &str) -> Result<(), Diagnostic> {
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .open(&file)
+        .open(file)
         .map_err(|e| {
             let msg = if e.kind() == std::io::ErrorKind::AlreadyExists {
-                "already exists; nothing was written (choose another title, or edit that file)"
-                    .to_string()
+                exists.to_string()
             } else {
                 format!("cannot create: {e}")
             };
-            Diagnostic::file(&file, msg)
+            Diagnostic::file(file, msg)
         })?;
     f.write_all(text.as_bytes())
-        .map_err(|e| Diagnostic::file(&file, format!("cannot write: {e}")))?;
-    Ok(file)
+        .map_err(|e| Diagnostic::file(file, format!("cannot write: {e}")))
 }
 
 /// The folder of `section` below `content/`: as written, or an existing

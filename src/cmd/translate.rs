@@ -4,7 +4,6 @@
 //! place, a page marked `draft = true` and kept to the taxonomies the
 //! edition declares. It never overwrites a file.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::config;
@@ -119,21 +118,12 @@ pub fn run(root: &Path, file: &Path, lang: &str) -> Result<Created, Diagnostics>
     })?;
 
     let target = content.join(format!("{stem}.{lang}.md"));
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&target)
-        .map_err(|e| {
-            let msg = if e.kind() == std::io::ErrorKind::AlreadyExists {
-                format!("the {lang} version already exists; nothing was written (edit that file)")
-            } else {
-                format!("cannot create: {e}")
-            };
-            Diagnostic::file(&target, msg)
-        })?;
     let out = format!("+++\n{front_matter}+++\n{}", split.body);
-    f.write_all(out.as_bytes())
-        .map_err(|e| Diagnostic::file(&target, format!("cannot write: {e}")))?;
+    super::new::write_new(
+        &target,
+        &out,
+        &format!("the {lang} version already exists; nothing was written (edit that file)"),
+    )?;
     Ok(Created {
         file: target,
         draft: !is_section,
