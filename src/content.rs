@@ -397,7 +397,8 @@ pub fn to_datetime(d: &toml::value::Datetime) -> Result<DateTime<FixedOffset>, S
 
 // ---------------------------------------------------------------- loading
 
-const SECTION_FILE: &str = "_index.md";
+/// A section's own file.
+pub const SECTION_FILE: &str = "_index.md";
 const BUNDLE_FILE: &str = "index.md";
 
 /// Loads `content/`. Every problem is collected; the caller decides whether
@@ -1082,7 +1083,7 @@ fn innermost_bundle<'a>(rel: &str, bundles: &'a HashSet<String>) -> Option<&'a S
 }
 
 /// `tin-tuc/_index.md` with name `_index.md` → `Some("tin-tuc")`; `_index.md` → `Some("")`.
-fn rel_file_in(rel: &str, name: &str) -> Option<String> {
+pub fn rel_file_in(rel: &str, name: &str) -> Option<String> {
     if rel == name {
         return Some(String::new());
     }
@@ -1096,7 +1097,7 @@ fn nearest_section(dir: &str, index: &HashMap<String, usize>) -> Option<usize> {
 }
 
 /// The nearest folder at or above `dir` (itself, its parent, …, `""`) that `has`.
-fn nearest_dir(dir: &str, has: impl Fn(&str) -> bool) -> Option<&str> {
+pub fn nearest_dir(dir: &str, has: impl Fn(&str) -> bool) -> Option<&str> {
     let mut d = dir;
     loop {
         if has(d) {

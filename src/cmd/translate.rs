@@ -10,8 +10,6 @@ use crate::config;
 use crate::content::{self, PageFrontMatter, SectionFrontMatter};
 use crate::diag::{Diagnostic, Diagnostics};
 
-const SECTION_FILE: &str = "_index.md";
-
 /// The file a translation was started in.
 pub struct Created {
     pub file: PathBuf,
@@ -66,7 +64,7 @@ pub fn run(root: &Path, file: &Path, lang: &str) -> Result<Created, Diagnostics>
         )
         .into());
     }
-    let is_section = rel == SECTION_FILE || rel.ends_with("/_index.md");
+    let is_section = content::rel_file_in(&rel, content::SECTION_FILE).is_some();
     if !is_section && let Some(dir) = untranslated_section(&content, &rel, lang) {
         let prefix = if dir.is_empty() {
             String::new()
@@ -162,22 +160,17 @@ fn find_source(root: &Path, content: &Path, file: &Path) -> Result<PathBuf, Diag
 /// there is an error (its list would not show it). `None` when the page's
 /// section is translated, or is the root.
 fn untranslated_section(content: &Path, rel: &str, lang: &str) -> Option<String> {
-    let mut dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
-    // A bundle's `index.md` belongs to the section above its folder.
-    if rel == "index.md" || rel.ends_with("/index.md") {
-        dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
-    }
-    loop {
-        let base = content.join(dir);
-        if base.join(SECTION_FILE).is_file() {
-            let translated = base.join(format!("_index.{lang}.md")).is_file();
-            return (!translated && !dir.is_empty()).then(|| dir.to_string());
-        }
-        if dir.is_empty() {
-            return None;
-        }
-        dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
-    }
+    // A bundle's folder holds no `_index.md` (that is an error), so its
+    // `index.md` finds the section above the folder like any page.
+    let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
+    let section = content::nearest_dir(dir, |d| {
+        content.join(d).join(content::SECTION_FILE).is_file()
+    })?;
+    let translated = content
+        .join(section)
+        .join(format!("_index.{lang}.md"))
+        .is_file();
+    (!translated && !section.is_empty()).then(|| section.to_string())
 }
 
 /// The original's front matter for the translation, its comments and layout
@@ -269,6 +262,41 @@ mod tests {
         let out = translation_front_matter(fm, "tin-tuc/bai.md", "en", Some(&[])).unwrap();
         assert!(!out.contains("[taxonomies]"), "{out}");
         assert!(out.contains("# Đã bỏ tags, localities:"), "{out}");
+    }
+
+    #[test]
+    fn the_section_a_page_needs_is_its_nearest_bundles_included() {
+        let tmp = tempfile::tempdir().unwrap();
+        let content = tmp.path();
+        for f in [
+            "_index.md",
+            "tin-tuc/_index.md",
+            "tin-tuc/_index.en.md",
+            "tin-tuc/2024/ghi-chu.txt",
+            "mo-hinh/_index.md",
+            "mo-hinh/a/index.md",
+        ] {
+            let p = content.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "").unwrap();
+        }
+        // A folder without `_index.md` belongs to the section above it.
+        assert_eq!(
+            untranslated_section(content, "tin-tuc/2024/x.md", "en"),
+            None
+        );
+        assert_eq!(untranslated_section(content, "tin-tuc/x.md", "en"), None);
+        // A bundle's section is the one above its own folder.
+        assert_eq!(
+            untranslated_section(content, "mo-hinh/a/index.md", "en").as_deref(),
+            Some("mo-hinh")
+        );
+        assert_eq!(
+            untranslated_section(content, "mo-hinh/x.md", "en").as_deref(),
+            Some("mo-hinh")
+        );
+        // The home section needs no translation of its own.
+        assert_eq!(untranslated_section(content, "gioi-thieu.md", "en"), None);
     }
 
     #[test]
