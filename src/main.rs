@@ -181,6 +181,7 @@ fn main() -> ExitCode {
                         s.output.display(),
                         s.elapsed
                     );
+                    s.leftovers.abandon();
                     ExitCode::SUCCESS
                 }
                 // Only an I/O error while writing (a full disk) comes after
