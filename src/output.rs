@@ -513,8 +513,8 @@ impl Stager {
         // staged above or failed there (a file rendered into the stager that
         // never reached it fails in `stage_one`). Each lookup in `staged` is a
         // cache miss or two on 100 000 articles, so the files are looked up
-        // once, below, not once per question (five passes were a third of
-        // the second this step took there).
+        // once, below, not once per question (five passes were most of the
+        // 0.4-0.8 s this step took there).
         let out = self.out.clone();
         // Record every path this build may write before renaming any, so a
         // build killed half-way still knows, next time, which files are its

@@ -33,8 +33,8 @@ pub struct Leftovers(Option<crate::Stages>);
 impl Leftovers {
     /// Leaves the stages unfreed, for the system to take back when the
     /// process exits, all at once. Freed one by one, on the other core while
-    /// the last files were written, they slowed that one-core step by a
-    /// third on 100 000 articles (BENCHMARKS.md).
+    /// the last files were written, they competed with that one-core step
+    /// (BENCHMARKS.md, nineteenth session).
     pub fn abandon(self) {
         std::mem::forget(self);
     }
