@@ -1,13 +1,18 @@
 #!/usr/bin/env python3
 """Benchmark minhbach against Hugo on the shared Vietnamese corpus.
 
-Usage:  python3 bench/run.py [--articles 10000] [--runs 3] [--scale] [--no-hugo]
+Usage:  python3 bench/run.py [--articles 10000] [--runs 3] [--scale] [--no-hugo] [--no-pgo]
 
 Generates the corpus (../shared/bench/gen_corpus.py) and its Hugo twin under
-bench/out/, builds minhbach in release mode, installs Hugo from Debian's
-packages if it is missing, then times, each several times (medians):
+bench/out/, builds minhbach in release mode, and again with profile-guided
+optimisation (bench/pgo.py, trained on other sites than the one measured;
+skipped with --no-pgo or where no matching llvm-profdata can be had),
+installs Hugo from Debian's packages if it is missing, then times, each
+several times (medians):
 
-  * minhbach: clean build into an empty folder (search off), rebuild with
+  * minhbach (the PGO build where there is one): clean build into an empty
+    folder (search off), and the plain release build's clean build beside
+    it; rebuild with
     nothing changed, rebuild after editing one article, peak memory; the
     same build with the search index, and the stage times (from
     MINHBACH_TIMINGS);
@@ -39,10 +44,15 @@ import subprocess
 import sys
 import time
 
+import pgo
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "bench", "gen_corpus.py")
 OUT = os.path.join(ROOT, "bench", "out")
-BIN = os.path.join(ROOT, "target", "release", "minhbach")
+PLAIN_BIN = os.path.join(ROOT, "target", "release", "minhbach")
+# The binary measured: the PGO build (bench/pgo.py) where this machine can
+# make one, else the plain release build; `main` decides.
+BIN = PLAIN_BIN
 
 
 def sh(cmd, **kw):
@@ -276,6 +286,16 @@ def minhbach_figures(site, runs):
     cp_t, _, _ = median_runs(runs, copy, "cp -r")
     fresh(os.path.join(OUT, "cp-floor"))
 
+    # The plain `cargo build --release` binary's clean build, beside the
+    # PGO one's: what a build from the README's command takes.
+    plain_t = None
+    if BIN != PLAIN_BIN:
+        def plain_clean():
+            fresh(out)
+            return timed([PLAIN_BIN, "build", "--root", site])
+
+        plain_t, _, _ = median_runs(runs, plain_clean, "plain clean")
+
     env = dict(os.environ, MINHBACH_TIMINGS="1")
     fresh(out)
     _, _, log = timed([BIN, "build", "--root", site], env=env)
@@ -289,7 +309,7 @@ def minhbach_figures(site, runs):
         "pagefind_cli": pf,
         "clean": clean_t, "clean_mem": clean_mem, "rebuild": re_t, "rebuild_mem": re_mem,
         "up_to_date": "Up to date" in re_log, "edit": edit_t, "edit_mem": edit_mem,
-        "cp": cp_t, "files": files, "stages": stages, "search": search_t, "search_mem": search_mem,
+        "cp": cp_t, "plain": plain_t, "files": files, "stages": stages, "search": search_t, "search_mem": search_mem,
     }
 
 
@@ -458,17 +478,23 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--scale", action="store_true", help="also build 100k articles")
     ap.add_argument("--no-hugo", action="store_true")
+    ap.add_argument("--no-pgo", action="store_true", help="measure the plain release build only")
     a = ap.parse_args()
 
     os.makedirs(OUT, exist_ok=True)
     empty_trash(then_wait=True)
     sh(["cargo", "build", "--release", "-q"], cwd=ROOT)
+    global BIN
+    BIN = (None if a.no_pgo else pgo.build()) or PLAIN_BIN
     site = corpus(a.articles, "zola")
+    print(f"binary: {os.path.relpath(BIN, ROOT)} ({'release build with PGO, bench/pgo.py' if BIN != PLAIN_BIN else 'plain release build'})")
     print(f"machine: {os.cpu_count()} cores; corpus: {a.articles} articles; {a.runs} runs each, medians")
     print(f"fresh memory (first touch): {fresh_memory_cost()}\n")
 
     m = minhbach_figures(site, a.runs)
     print(f"minhbach clean build (no search)  {m['clean']:7.2f} s   peak {m['clean_mem']:6.0f} MB   {m['files']} files{stalled('minhbach clean')}")
+    if m["plain"] is not None:
+        print(f"  the same, plain release build   {m['plain']:7.2f} s{stalled('plain clean')}")
     print(f"minhbach rebuild, nothing changed {m['rebuild']:7.2f} s   peak {m['rebuild_mem']:6.0f} MB   {'(up to date: nothing built)' if m['up_to_date'] else '(built)'}")
     print(f"minhbach rebuild, one article edit{m['edit']:7.2f} s   peak {m['edit_mem']:6.0f} MB")
     print(f"cp -r of minhbach's output        {m['cp']:7.2f} s   {stalled('cp -r')[2:]}")
@@ -499,6 +525,8 @@ def main():
     print("\ntargets                              measured                   target                 verdict")
     if h:
         target("clean build vs Hugo's", f"{m['clean']:.2f} s = {m['clean'] / h['clean']:.3f}", "<= 1/5 (0.200)", m["clean"] * 5 <= h["clean"])
+        if m["plain"] is not None:
+            print(f"  {'':<34} (plain release build: {m['plain']:.2f} s = {m['plain'] / h['clean']:.3f})")
         target("rebuild, nothing changed, vs Hugo's", f"{m['rebuild']:.2f} s = {m['rebuild'] / h['rebuild']:.3f}", "<= 1/10 (0.100)", m["rebuild"] * 10 <= h["rebuild"])
     target("clean build vs cp -r", f"{m['clean']:.2f} s = {m['clean'] / m['cp']:.2f}x", "<= 1.5x", m["clean"] <= 1.5 * m["cp"])
     target("peak memory (clean build)", f"{m['clean_mem']:.0f} MB", "<= 400 MB", m["clean_mem"] <= 400)
