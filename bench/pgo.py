@@ -32,14 +32,13 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared", "bench", "gen_corpus.py")
+from corpora import ROOT, corpus, one_article, restored, with_search
+
 PGO = os.path.join(ROOT, "target", "pgo")
 GEN_BIN = os.path.join(PGO, "gen", "release", "minhbach")
 USE_BIN = os.path.join(PGO, "use", "release", "minhbach")
 RAW = os.path.join(PGO, "raw")
 PROFILE = os.path.join(PGO, "minhbach.profdata")
-TRAIN = os.path.join(ROOT, "bench", "out", "pgo-train-2000")
 TRAIN_ARTICLES = 2000
 TRAIN_SEED = 7  # gen_corpus.py's default is 1: the benchmark's corpus is not the training one
 
@@ -86,42 +85,24 @@ def run(args, **kw):
     subprocess.run([GEN_BIN] + args, check=True, stdout=subprocess.DEVNULL, **kw)
 
 
-def training_corpus():
-    marker = os.path.join(TRAIN, ".complete")
-    if not os.path.exists(marker):
-        shutil.rmtree(TRAIN, ignore_errors=True)
-        subprocess.run([sys.executable, SHARED, TRAIN, "--articles", str(TRAIN_ARTICLES),
-                        "--seed", str(TRAIN_SEED), "--flavor", "zola"],
-                       check=True, stdout=subprocess.DEVNULL)
-        cfg = os.path.join(TRAIN, "site-config.toml")
-        text = open(cfg, encoding="utf-8").read()
-        # As the benchmark's timed builds: the search index is measured apart.
-        open(cfg, "w", encoding="utf-8").write("search = false\n" + re.sub(r"(?m)^search = \w+\n", "", text))
-        open(marker, "w").close()
-    return TRAIN
-
-
 def train():
     """The workload the profile describes: what a portal's builds do."""
     shutil.rmtree(RAW, ignore_errors=True)
     os.makedirs(RAW)
-    site = training_corpus()
+    site = corpus(TRAIN_ARTICLES, "zola", seed=TRAIN_SEED)
+    # As the benchmark's timed builds: the search index is measured apart.
+    with_search(site, False)
     scratch = tempfile.mkdtemp(prefix="minhbach-pgo-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None)
     env = dict(os.environ, LLVM_PROFILE_FILE=os.path.join(RAW, "%p-%m.profraw"))
     try:
         run(["build", "--root", ROOT, "--output", os.path.join(scratch, "demo")], env=env)
         out = os.path.join(scratch, "train")
         run(["build", "--root", site, "--output", out], env=env)
-        article = os.path.join(site, "content", "tin-tuc", sorted(
-            n for n in os.listdir(os.path.join(site, "content", "tin-tuc")) if n.endswith(".md"))[0])
-        original = open(article, encoding="utf-8").read()
-        try:
+        article = one_article(site)
+        with restored(article) as original:
             with open(article, "w", encoding="utf-8") as f:
                 f.write(original + "\nĐoạn thêm để huấn luyện.\n")
             run(["build", "--root", site, "--output", out], env=env)
-        finally:
-            with open(article, "w", encoding="utf-8") as f:
-                f.write(original)
         run(["check", "--root", site], env=env)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

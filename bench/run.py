@@ -45,10 +45,8 @@ import sys
 import time
 
 import pgo
+from corpora import OUT, ROOT, corpus, one_article, restored, with_search
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(ROOT), "shared", "bench", "gen_corpus.py")
-OUT = os.path.join(ROOT, "bench", "out")
 PLAIN_BIN = os.path.join(ROOT, "target", "release", "minhbach")
 # The binary measured: the PGO build (bench/pgo.py) where this machine can
 # make one, else the plain release build; `main` decides.
@@ -91,40 +89,6 @@ def timed(cmd, cwd=None, env=None):
         sys.exit(f"failed: {' '.join(cmd)}\n{p.stdout}\n{p.stderr}")
     peak_kb = int(p.stderr.strip().splitlines()[-1])
     return wall, peak_kb / 1024, p.stderr
-
-
-def corpus(n, flavor):
-    path = os.path.join(OUT, f"c{n}-{flavor}")
-    marker = os.path.join(path, ".complete")
-    if not os.path.exists(marker):
-        shutil.rmtree(path, ignore_errors=True)
-        sh([sys.executable, SHARED, path, "--articles", str(n), "--flavor", flavor], stdout=subprocess.DEVNULL)
-        open(marker, "w").close()
-    return path
-
-
-def with_search(site, on):
-    """The corpus config with `search` set; the generator writes none. The
-    file is rewritten only when it changes: a new modification time would
-    make the next build a full one (minhbach's build record)."""
-    cfg = os.path.join(site, "site-config.toml")
-    old = open(cfg, encoding="utf-8").read()
-    text = re.sub(r"(?m)^search = (true|false)\n", "", old)
-    text = f"search = {'true' if on else 'false'}\n" + text
-    if text != old:
-        open(cfg, "w", encoding="utf-8").write(text)
-        # Let the file age past minhbach's 2-second window for recent files.
-        time.sleep(2.5)
-
-
-def one_article(site):
-    """A published article of the corpus (the first, by name)."""
-    d = os.path.join(site, "content", "tin-tuc")
-    for name in sorted(os.listdir(d)):
-        path = os.path.join(d, name)
-        if name.endswith(".md") and "draft = true" not in open(path, encoding="utf-8").read():
-            return path
-    sys.exit(f"no article in {d}")
 
 
 TRASH = os.path.join(OUT, ".trash")
@@ -263,19 +227,14 @@ def minhbach_figures(site, runs):
 
     # One article edited (a paragraph added) before each build.
     article = one_article(site)
-    original = open(article, encoding="utf-8").read()
     edits = iter(range(1000))
+    with restored(article) as original:
+        def edited():
+            with open(article, "w", encoding="utf-8") as f:
+                f.write(original + f"\nĐoạn thêm số {next(edits)} để đo.\n")
+            return timed([BIN, "build", "--root", site])
 
-    def edited():
-        with open(article, "w", encoding="utf-8") as f:
-            f.write(original + f"\nĐoạn thêm số {next(edits)} để đo.\n")
-        return timed([BIN, "build", "--root", site])
-
-    try:
         edit_t, edit_mem, _ = median_runs(runs, edited)
-    finally:
-        with open(article, "w", encoding="utf-8") as f:
-            f.write(original)
     timed([BIN, "build", "--root", site])
 
     def copy():
