@@ -243,6 +243,21 @@ fn pipeline(
             c
         })
         .collect();
+    // Into an empty folder, the pages' folders are made from here on, on a
+    // thread of their own, while the rest of the site is built.
+    if let Some(s) = stager {
+        s.make_folders(
+            sites
+                .iter()
+                .zip(&contents)
+                .flat_map(|(site, c)| {
+                    c.pages
+                        .iter()
+                        .map(move |p| format!("{}{}index.html", site.prefix, p.path))
+                })
+                .collect(),
+        );
+    }
     timings.lap("content");
     let (data, data_errors) = data::load(root);
     errors.extend(data_errors.0);
