@@ -314,6 +314,27 @@ fn pipeline(
     drop(data);
     let (mut editions, edition_links): (Vec<EditionStages>, Vec<HashMap<String, String>>) =
         editions.into_iter().unzip();
+    // The folders of the other pages (sections, taxonomies, archives, data)
+    // are known now: made after the articles', on the same thread.
+    if let Some(s) = stager {
+        s.make_folders(
+            editions
+                .iter()
+                .flat_map(|e| {
+                    render::planned_pages(&e.site, &e.model, &e.data)
+                        .into_iter()
+                        .map(move |p| {
+                            let file = if p.path.ends_with('/') {
+                                "index.html"
+                            } else {
+                                ""
+                            };
+                            format!("{}{}{file}", e.site.prefix, p.path)
+                        })
+                })
+                .collect(),
+        );
+    }
 
     // Which pages exist in which editions, for hreflang and the switcher.
     let links: Vec<render::LanguageLink> = editions
