@@ -35,6 +35,7 @@ which some task waited on the disk (Linux's /proc/pressure/io): a run whose
 disk stalled says so. Nothing here is a test: it measures.
 """
 import argparse
+import fcntl
 import mmap
 import os
 import re
@@ -431,6 +432,18 @@ def target(name, measured, goal, ok):
     print(f"  {name:<34} {measured:<26} {goal:<22} {verdict(ok)}")
 
 
+def only_run():
+    """Holds bench/out/.lock for the rest of the process, or exits: two runs
+    at once time each other's builds, and each deletes the outputs the other
+    is deleting (in the twenty-first session both runs' deletions failed)."""
+    lock = open(os.path.join(OUT, ".lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.exit("bench/run.py: another run is under way (it holds bench/out/.lock)")
+    return lock
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=10000)
@@ -441,6 +454,7 @@ def main():
     a = ap.parse_args()
 
     os.makedirs(OUT, exist_ok=True)
+    lock = only_run()  # noqa: F841 (held until the process exits)
     empty_trash(then_wait=True)
     sh(["cargo", "build", "--release", "-q"], cwd=ROOT)
     global BIN
