@@ -496,7 +496,7 @@ impl Stager {
     }
 
     /// Folders made ahead in which no file was placed, relative to the output.
-    fn unused_folders(&mut self) -> HashSet<PathBuf> {
+    fn unused_folders(&self) -> HashSet<PathBuf> {
         let made = self.made.lock().unwrap_or_else(|e| e.into_inner());
         made.iter()
             .filter(|(_, used)| !**used)
