@@ -250,11 +250,7 @@ fn pipeline(
             sites
                 .iter()
                 .zip(&contents)
-                .flat_map(|(site, c)| {
-                    c.pages
-                        .iter()
-                        .map(move |p| format!("{}{}index.html", site.prefix, p.path))
-                })
+                .flat_map(|(site, c)| c.pages.iter().map(|p| page_file(&site.prefix, &p.path)))
                 .collect(),
         );
     }
@@ -315,7 +311,8 @@ fn pipeline(
     let (mut editions, edition_links): (Vec<EditionStages>, Vec<HashMap<String, String>>) =
         editions.into_iter().unzip();
     // The folders of the other pages (sections, taxonomies, archives, data)
-    // are known now: made after the articles', on the same thread.
+    // are known now: made after the articles' (listed above, so left out
+    // here), on the same thread.
     if let Some(s) = stager {
         s.make_folders(
             editions
@@ -323,14 +320,8 @@ fn pipeline(
                 .flat_map(|e| {
                     render::planned_pages(&e.site, &e.model, &e.data)
                         .into_iter()
-                        .map(move |p| {
-                            let file = if p.path.ends_with('/') {
-                                "index.html"
-                            } else {
-                                ""
-                            };
-                            format!("{}{}{file}", e.site.prefix, p.path)
-                        })
+                        .filter(|p| p.source_key.is_none())
+                        .map(|p| page_file(&e.site.prefix, &p.path))
                 })
                 .collect(),
         );
@@ -662,6 +653,19 @@ fn edition_stages(
     }
 }
 
+/// The output file of the page at `site_path` in the edition under
+/// `prefix`: its `index.html`, or the path itself for a page named as a file
+/// (`404.html`), as [`OutputFile::html_page`] and the pipeline's `prefixed`
+/// name it.
+fn page_file(prefix: &str, site_path: &str) -> String {
+    let file = if site_path.ends_with('/') {
+        "index.html"
+    } else {
+        ""
+    };
+    format!("{prefix}{site_path}{file}")
+}
+
 fn relative(d: Diagnostics, root: &std::path::Path) -> Diagnostics {
     Diagnostics(d.0.into_iter().map(|d| d.relative_to(root)).collect())
 }
@@ -783,7 +787,16 @@ fn static_files(site: &config::Site, errors: &mut Diagnostics) -> Vec<OutputFile
 
 #[cfg(test)]
 mod tests {
-    use super::cpu_ms;
+    use super::{cpu_ms, page_file};
+    use crate::output::OutputFile;
+
+    #[test]
+    fn a_page_folder_made_ahead_is_the_folder_its_file_is_written_to() {
+        let written = OutputFile::html_page("tin-tuc/bai-1/", "", "x.md").path;
+        assert_eq!(page_file("", "tin-tuc/bai-1/"), written);
+        assert_eq!(page_file("en/", "tin-tuc/bai-1/"), format!("en/{written}"));
+        assert_eq!(page_file("", "404.html"), "404.html");
+    }
 
     #[test]
     fn the_processor_time_a_stage_reports_grows_with_the_work_it_does() {

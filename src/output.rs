@@ -495,11 +495,12 @@ impl Stager {
         }
     }
 
-    /// Folders made ahead in which no file was placed, relative to the output.
-    fn unused_folders(&self) -> HashSet<PathBuf> {
+    /// The folders this build made, relative to the output; with
+    /// `only_unused`, those in which no file was placed.
+    fn made_folders(&self, only_unused: bool) -> HashSet<PathBuf> {
         let made = self.made.lock().unwrap_or_else(|e| e.into_inner());
         made.iter()
-            .filter(|(_, used)| !**used)
+            .filter(|(_, used)| !(only_unused && **used))
             .filter_map(|(d, _)| Some(d.strip_prefix(&self.out).ok()?.to_path_buf()))
             .collect()
     }
@@ -653,7 +654,7 @@ impl Stager {
             }
         }
         // Folders made ahead for files the build did not write after all.
-        emptied.extend(self.unused_folders());
+        emptied.extend(self.made_folders(true));
         remove_empty_folders(&out, emptied);
         // Walking the whole output is skipped when no earlier build was cut short.
         if self.debris {
@@ -676,12 +677,7 @@ impl Drop for Stager {
         self.join_ahead();
         let staged = std::mem::take(self.staged.get_mut().unwrap_or_else(|e| e.into_inner()));
         // Every folder this build made, for a file or ahead of one.
-        let mut folders: HashSet<PathBuf> = {
-            let made = self.made.lock().unwrap_or_else(|e| e.into_inner());
-            made.keys()
-                .filter_map(|d| Some(d.strip_prefix(&self.out).ok()?.to_path_buf()))
-                .collect()
-        };
+        let mut folders = self.made_folders(false);
         for (path, s) in staged {
             let Some(written) = s.written(&self.out, &path) else {
                 continue;
