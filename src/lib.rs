@@ -311,8 +311,8 @@ fn pipeline(
     let (mut editions, edition_links): (Vec<EditionStages>, Vec<HashMap<String, String>>) =
         editions.into_iter().unzip();
     // The folders of the other pages (sections, taxonomies, archives, data)
-    // are known now: made after the articles' (listed above, so left out
-    // here), on the same thread.
+    // are known now: made once the articles' are (listed above, so left
+    // out here), by a second thread that waits for the first.
     if let Some(s) = stager {
         s.make_folders(
             editions
