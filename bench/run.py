@@ -157,16 +157,21 @@ EMPTIED = os.path.join(OUT, ".trash-emptied")
 INODE_QUARANTINE = 370
 
 
-def empty_trash(then_wait):
-    """Deletes the outputs moved aside, noting when; before timing anything,
-    waits until the inodes deleted last (by this run or the one before) are
-    old enough not to slow file creation down."""
+def empty_trash():
+    """Deletes the outputs moved aside, noting when."""
     if os.path.isdir(TRASH):
         shutil.rmtree(TRASH)
         settle_disk()
         with open(EMPTIED, "w") as f:
             f.write(f"{time.time()}\n")
-    if then_wait and os.path.exists(EMPTIED):
+
+
+def wait_for_inodes():
+    """Before timing anything: waits until the inodes deleted last (by this
+    run or the one before) are old enough not to slow file creation down.
+    Called after the binaries are built, so that the build's minutes count
+    towards the wait and whatever the build deletes comes before it."""
+    if os.path.exists(EMPTIED):
         try:
             since = time.time() - float(open(EMPTIED).read())
         except ValueError:
@@ -455,11 +460,17 @@ def main():
 
     os.makedirs(OUT, exist_ok=True)
     lock = only_run()  # noqa: F841 (held until the process exits)
-    empty_trash(then_wait=True)
+    empty_trash()
     sh(["cargo", "build", "--release", "-q"], cwd=ROOT)
     global BIN
     BIN = (None if a.no_pgo else pgo.build()) or PLAIN_BIN
     site = corpus(a.articles, "zola")
+    # Every corpus the run uses is made (or mended, which deletes) before the wait.
+    if not a.no_hugo:
+        corpus(a.articles, "hugo")
+    if a.scale:
+        corpus(a.articles * 10, "zola")
+    wait_for_inodes()
     print(f"binary: {os.path.relpath(BIN, ROOT)} ({'release build with PGO, bench/pgo.py' if BIN != PLAIN_BIN else 'plain release build'})")
     print(f"machine: {os.cpu_count()} cores; corpus: {a.articles} articles; {a.runs} runs each, medians")
     print(f"fresh memory (first touch): {fresh_memory_cost()}\n")
@@ -514,7 +525,7 @@ def main():
         print(f"  {'':<34} (runs {each} s{stalled('scale')}; fresh memory then: {fresh_memory_cost()})")
         print(f"  {'':<34} stages of the median run (ms, wall/processor): " + ", ".join(f"{k} {v}" for k, v in big["stages"].items()))
         print(f"  {'':<34} cp -r of its output (one run): {big['cp']:.2f} s = {big['cp'] / m['cp']:.1f}x the cp -r of the {a.articles}-article output")
-    empty_trash(then_wait=False)
+    empty_trash()
     print(f"\nfresh memory at the end, gigabyte by gigabyte (s): {fresh_memory_by_gb()}")
 
 
