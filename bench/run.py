@@ -316,12 +316,11 @@ def hugo_figures(site, runs):
     return {"clean": clean_t, "clean_mem": clean_mem, "rebuild": re_t, "rebuild_mem": re_mem, "files": files}
 
 
-def scale_figures(n, runs):
-    """The clean build of the n-article corpus, timed as the 10 000-article
+def scale_figures(big, runs):
+    """The clean build of the larger corpus at `big`, timed as the 10 000-article
     one is (the median of `runs`, each into an empty folder): one run alone
     is at the mercy of the machine's moods, and its ratio to a median says
     little. Each run reports its stages; those of the median run are kept."""
-    big = corpus(n, "zola")
     with_search(big, False)
     out = os.path.join(big, "public")
     warm_inputs(big)
@@ -466,10 +465,8 @@ def main():
     BIN = (None if a.no_pgo else pgo.build()) or PLAIN_BIN
     site = corpus(a.articles, "zola")
     # Every corpus the run uses is made (or mended, which deletes) before the wait.
-    if not a.no_hugo:
-        corpus(a.articles, "hugo")
-    if a.scale:
-        corpus(a.articles * 10, "zola")
+    hugo_site = None if a.no_hugo else corpus(a.articles, "hugo")
+    big_site = corpus(a.articles * 10, "zola") if a.scale else None
     wait_for_inodes()
     print(f"binary: {os.path.relpath(BIN, ROOT)} ({'release build with PGO, bench/pgo.py' if BIN != PLAIN_BIN else 'plain release build'})")
     print(f"machine: {os.cpu_count()} cores; corpus: {a.articles} articles; {a.runs} runs each, medians")
@@ -490,14 +487,14 @@ def main():
     h = None
     if not a.no_hugo and ensure_hugo():
         hv = subprocess.run(["hugo", "version"], capture_output=True, text=True).stdout.strip()
-        h = hugo_figures(corpus(a.articles, "hugo"), a.runs)
+        h = hugo_figures(hugo_site, a.runs)
         print(f"\n{hv}")
         print(f"hugo clean build                  {h['clean']:7.2f} s   peak {h['clean_mem']:6.0f} MB   {h['files']} files{stalled('hugo clean')}")
         print(f"hugo rebuild over its output      {h['rebuild']:7.2f} s   peak {h['rebuild_mem']:6.0f} MB")
     elif not a.no_hugo:
         print("\nhugo: not available (apt-get install hugo failed)")
 
-    t = tmpfs_figures(site, corpus(a.articles, "hugo") if h else None, a.runs)
+    t = tmpfs_figures(site, hugo_site if h else None, a.runs)
     if t:
         print("\ninto memory (/dev/shm, no disk: the processors' share)")
         print(f"minhbach clean build              {t['m'][0]:7.2f} s   peak {t['m'][1]:6.0f} MB")
@@ -518,7 +515,7 @@ def main():
     print(f"  {'search index adds (no target)':<34} {m['search'] - m['clean']:.2f} s, peak {m['search_mem']:.0f} MB{pf}")
 
     if a.scale:
-        big = scale_figures(a.articles * 10, a.runs)
+        big = scale_figures(big_site, a.runs)
         t, mem = big["clean"], big["clean_mem"]
         target(f"{a.articles * 10} articles vs {a.articles}", f"{t:.2f} s = {t / m['clean']:.1f}x, {mem:.0f} MB", "<= 10x", t <= 10 * m["clean"])
         each = ", ".join(f"{r:.2f}" for r in big["each"])
